@@ -1,0 +1,533 @@
+"""The ``Flask`` application class and the request path.
+
+One request, top to bottom (:meth:`Flask.wsgi_app`):
+
+1. ``RequestContext(app, environ)`` wraps the environ in a lazy :class:`Request`;
+2. ``ctx.push()`` binds the context variables and matches the URL
+   (:meth:`Flask._match_request`: one dict lookup for static paths);
+3. :meth:`Flask.full_dispatch_request` runs ``before_request`` hooks (skipped when none
+   are registered), the view, and :meth:`Flask.finalize_request` (response conversion,
+   ``after_request`` hooks, session save only if the session was used);
+4. the response is called as a WSGI app; ``ctx.pop()`` runs teardown hooks.
+
+Errors branch off to :meth:`handle_user_exception` (HTTP errors and registered handlers)
+and :meth:`handle_exception` (unhandled: logged, 500).
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import os
+import sys
+import typing as t
+import weakref
+from inspect import iscoroutinefunction
+from itertools import chain
+
+from . import signals
+from .appbase import App
+from .ctx import AppContext, RequestContext
+from .exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+)
+from .globals import _cv_app, _cv_request, request, request_ctx
+from .response import Response as BaseResponse
+from .routing import RequestRedirect, RoutingException
+from .routing.matcher import NoMatch, RequestPath
+from .wrappers import Response
+
+if t.TYPE_CHECKING:
+    from .sessions import SessionInterface
+    from .testing import FlaskClient, FlaskCliRunner
+    from .wrappers import Request
+
+    WSGIEnvironment = dict[str, t.Any]
+    StartResponse = t.Callable[..., t.Any]
+
+_sentinel = object()
+
+
+def _default_session_interface() -> SessionInterface:
+    from .sessions import SecureCookieSessionInterface
+
+    return SecureCookieSessionInterface()
+
+
+class Flask(App):
+    """The WSGI application: ``app = Flask(__name__)``.
+
+    *import_name* locates the app's resources (``templates/`` and ``static/`` next to the
+    module or inside the package). Other arguments are Flask's: ``static_url_path``,
+    ``static_folder``, ``static_host``, ``host_matching``, ``subdomain_matching``,
+    ``template_folder``, ``instance_path``, ``instance_relative_config``, ``root_path``.
+    """
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name,
+            static_url_path=static_url_path,
+            static_folder=static_folder,
+            static_host=static_host,
+            host_matching=host_matching,
+            subdomain_matching=subdomain_matching,
+            template_folder=template_folder,
+            instance_path=instance_path,
+            instance_relative_config=instance_relative_config,
+            root_path=root_path,
+        )
+        self._sync_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError(
+                    "Invalid static_host/host_matching combination: static_host needs"
+                    " host_matching=True, and host_matching=True needs a static_host."
+                )
+            self_ref = weakref.ref(self)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
+
+    @property
+    def session_interface(self) -> SessionInterface:
+        """How sessions are loaded and saved (signed cookies by default); replaceable."""
+        interface = self.__dict__.get("session_interface")
+        if interface is None:
+            interface = self.__dict__["session_interface"] = _default_session_interface()
+        return t.cast("SessionInterface", interface)
+
+    @session_interface.setter
+    def session_interface(self, value: SessionInterface) -> None:
+        self.__dict__["session_interface"] = value
+
+    @property
+    def cli(self) -> t.Any:
+        """The ``AppGroup`` for this app's ``hipflask`` commands (created on first use)."""
+        group = self.__dict__.get("cli")
+        if group is None:
+            from .cli import AppGroup
+
+            group = self.__dict__["cli"] = AppGroup()
+            group.name = self.name
+        return group
+
+    @cli.setter
+    def cli(self, value: t.Any) -> None:
+        self.__dict__["cli"] = value
+
+    # -- contexts ------------------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """An application context: ``with app.app_context(): ...``."""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A request context for *environ*: ``with app.request_context(environ): ...``."""
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context for a request built like the test client's
+        (``path``, ``method``, ``data``, ``json``, ``headers``, ``query_string``...)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
+        """A client that sends requests to this app without a server."""
+        from .testing import FlaskClient
+
+        cls = self.test_client_class or FlaskClient
+        return t.cast("FlaskClient", cls(self, self.response_class, use_cookies=use_cookies, **kwargs))
+
+    def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
+        """A runner that invokes this app's CLI commands in-process."""
+        from .testing import FlaskCliRunner
+
+        cls = self.test_cli_runner_class or FlaskCliRunner
+        return t.cast("FlaskCliRunner", cls(self, **kwargs))
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app with the development server (``python hello.py``).
+
+        Not for production. Under the ``hipflask run`` command it does nothing.
+        """
+        from .cli import run_application
+
+        run_application(self, host, port, debug, load_dotenv, **options)
+
+    # -- the request path ----------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+        """The WSGI entry point; calls :attr:`wsgi_app`, which middleware may wrap."""
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+        """Handle one request. Wrap this (``app.wsgi_app = Middleware(app.wsgi_app)``) to add
+        WSGI middleware while keeping ``app`` the app object."""
+        ctx = RequestContext(self, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request()
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except:
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                preserve(_cv_app.get())
+                preserve(_cv_request.get())
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def _match_request(self, ctx: RequestContext) -> None:
+        """Match ``ctx.request`` against the URL map (``RequestContext.match_request``).
+
+        The common case (no subdomain or host matching, no trusted-hosts check) goes
+        straight to the matcher without building a URL adapter; redirects and the other
+        cases use the adapter, which has the full Werkzeug semantics.
+        """
+        request = ctx.request
+        environ = request.environ
+        try:
+            length = environ.get("CONTENT_LENGTH")
+            if length and not (length.isascii() and length.isdigit()):
+                raise BadRequest("The Content-Length header is not a non-negative integer.")
+            if not request.path_is_valid:
+                raise BadRequest("The URL path is not valid UTF-8.")
+            url_map = self.url_map
+            if (
+                url_map.host_matching
+                or self.subdomain_matching
+                or self.config["TRUSTED_HOSTS"] is not None
+            ):
+                adapter = ctx.url_adapter
+                if adapter is None:
+                    raise t.cast(HTTPException, request.routing_exception)
+                request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+                return
+            url_map.update()
+            try:
+                rule, view_args = url_map._matcher.match(
+                    url_map.default_subdomain or "", request.path, request.method
+                )
+            except (NoMatch, RequestPath):
+                # Let the adapter raise the right HTTP error or build the redirect URL.
+                adapter = ctx.url_adapter
+                assert adapter is not None
+                request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+                return
+            if rule.redirect_to is not None or (
+                url_map.redirect_defaults and len(url_map._rules_by_endpoint[rule.endpoint]) > 1
+            ):
+                adapter = ctx.url_adapter
+                assert adapter is not None
+                request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+                return
+            request.url_rule = rule
+            request.view_args = view_args
+        except HTTPException as e:
+            request.routing_exception = e
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the routing error of *request*; in debug mode a redirect that would drop a
+        form body raises a helpful error instead."""
+        exc = request.routing_exception
+        if (
+            not self.debug
+            or not isinstance(exc, RequestRedirect)
+            or exc.code in (307, 308)
+            or request.method in ("GET", "HEAD", "OPTIONS")
+        ):
+            raise t.cast(HTTPException, exc)
+        from .debughelpers import FormDataRoutingRedirect
+
+        raise FormDataRoutingRedirect(request)
+
+    def full_dispatch_request(self) -> Response:
+        """Run the before hooks, the view and the after hooks; handle HTTP errors."""
+        self._got_first_request = True
+        try:
+            if signals.request_started.receivers:
+                signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = None
+            if self.before_request_funcs or self.url_value_preprocessors:
+                rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv)
+
+    def preprocess_request(self) -> t.Any:
+        """Run ``url_value_preprocessor`` then ``before_request`` functions (app first, then
+        the blueprints); the first non-None return value becomes the response."""
+        req = request_ctx.request
+        names = (None, *reversed(req.blueprints))
+        for name in names:
+            for url_func in self.url_value_preprocessors.get(name, ()):
+                url_func(req.endpoint, req.view_args)
+        for name in names:
+            for before_func in self.before_request_funcs.get(name, ()):
+                rv = self.ensure_sync(before_func)()
+                if rv is not None:
+                    return rv
+        return None
+
+    def dispatch_request(self) -> t.Any:
+        """Call the view of the matched rule (or answer OPTIONS automatically)."""
+        req = _cv_request.get().request
+        if req.routing_exception is not None:
+            self.raise_routing_exception(req)
+        rule = t.cast(t.Any, req.url_rule)
+        if req.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            return self.make_default_options_response()
+        view = self.view_functions[rule.endpoint]
+        sync_view = self._sync_views.get(view)
+        if sync_view is None:
+            sync_view = self._sync_views[view] = self.ensure_sync(view)
+        return sync_view(**t.cast(dict, req.view_args))
+
+    def make_default_options_response(self) -> Response:
+        """The automatic OPTIONS answer: empty, with ``Allow`` listing the methods."""
+        adapter = request_ctx.url_adapter
+        methods = adapter.allowed_methods() if adapter is not None else []
+        rv = self.response_class()
+        rv.allow.update(methods)
+        return rv
+
+    def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
+        """Convert *rv* to a response and run the after-request processing."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+            if signals.request_finished.receivers:
+                signals.request_finished.send(self, _async_wrapper=self.ensure_sync, response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` and ``after_request`` functions, then save the session.
+
+        The session is saved only if the view used it, or if the request carried cookies
+        (so a permanent session is refreshed, as Flask does).
+        """
+        ctx = _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        if self.after_request_funcs:
+            for name in chain(ctx.request.blueprints, (None,)):
+                for func in reversed(self.after_request_funcs.get(name, ())):
+                    response = self.ensure_sync(func)(response)
+        session = ctx._session
+        if session is None and "HTTP_COOKIE" in ctx.request.environ:
+            session = ctx.open_session()
+        if session is not None:
+            interface = self.session_interface
+            if not interface.is_null_session(session):
+                interface.save_session(self, session, response)
+        return response
+
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run ``teardown_request`` functions (blueprints first, in reverse order)."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        if self.teardown_request_funcs:
+            for name in chain(request_ctx.request.blueprints, (None,)):
+                for func in reversed(self.teardown_request_funcs.get(name, ())):
+                    self.ensure_sync(func)(exc)
+        if signals.request_tearing_down.receivers:
+            signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        """Run ``teardown_appcontext`` functions in reverse order."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        if signals.appcontext_tearing_down.receivers:
+            signals.appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    # -- responses -------------------------------------------------------------------------------
+
+    def make_response(self, rv: t.Any) -> Response:
+        """Convert a view's return value into :attr:`response_class`.
+
+        str/bytes -> body; dict/list -> JSON; ``(body, status)``, ``(body, headers)``,
+        ``(body, status, headers)``; a response object; an iterator (streamed); any other
+        WSGI callable.
+        """
+        status = headers = None
+        # The hot paths first: a view returning text, or a dict/list for JSON.
+        rv_type = type(rv)
+        if rv_type is str:
+            return self.response_class(rv)
+        if rv_type is dict or rv_type is list:
+            return self.json.response(rv)
+        if isinstance(rv, tuple):
+            length = len(rv)
+            if length == 3:
+                rv, status, headers = rv
+            elif length == 2:
+                if isinstance(rv[1], (dict, tuple, list)) or hasattr(rv[1], "to_wsgi_list"):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple. The tuple must"
+                    " have the form (body, status, headers), (body, status), or (body,"
+                    f" headers); it had {length} items."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {request.endpoint!r} did not return a valid response."
+                " The function either returned None or ended without a return statement."
+            )
+        if not isinstance(rv, self.response_class):
+            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+                rv = self.response_class(t.cast(t.Any, rv), status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = self.response_class.force_type(rv.get_response(request.environ))
+            elif isinstance(rv, BaseResponse) or callable(rv):
+                try:
+                    rv = self.response_class.force_type(rv, request.environ)
+                except TypeError as e:
+                    raise TypeError(
+                        f"{e}\nThe view function for {request.endpoint!r} did not return a"
+                        " valid response. The return type must be a string, dict, list,"
+                        " tuple with headers or status, Response instance, or WSGI"
+                        f" callable, but it was a {type(rv).__name__}."
+                    ).with_traceback(sys.exc_info()[2]) from None
+            else:
+                raise TypeError(
+                    f"The view function for {request.endpoint!r} did not return a valid"
+                    " response. The return type must be a string, dict, list, tuple with"
+                    " headers or status, Response instance, or WSGI callable, but it was a"
+                    f" {type(rv).__name__}."
+                )
+        rv = t.cast(Response, rv)
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status if isinstance(status, str) else status.decode()
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """Call the registered handler for an HTTP error, or return the error itself (its
+        default page). Routing redirects are never passed to handlers."""
+        if e.code is None or isinstance(e, RoutingException):
+            return e
+        handler = self._find_error_handler(e, request.blueprints)
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """Handle an exception raised by a hook or view: HTTP errors go to
+        :meth:`handle_http_exception`; others to a registered handler, else re-raised."""
+        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, request.blueprints)
+        if handler is None:
+            raise
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: re-raise when propagating (testing/debug), else log
+        it with its traceback and answer 500 (through a 500 handler if one is registered).
+
+        The 500 page never contains the exception text.
+        """
+        exc_info = sys.exc_info()
+        if signals.got_request_exception.receivers:
+            signals.got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        server_error: t.Any = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, request.blueprints)
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        """Log an unhandled exception with its traceback through :attr:`logger`."""
+        self.logger.error(f"Exception on {request.path} [{request.method}]", exc_info=exc_info)
+
+    # -- async -----------------------------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """*func* itself, or a synchronous wrapper when it is a coroutine function."""
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., cabc.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Run a coroutine function synchronously (needs ``asgiref``)."""
+        try:
+            from asgiref.sync import async_to_sync as asgiref_async_to_sync
+        except ImportError:
+            raise RuntimeError(
+                "Install asgiref ('pip install asgiref') to use async views and hooks."
+            ) from None
+        return t.cast(t.Callable[..., t.Any], asgiref_async_to_sync(func))
+
+
+__all__ = ["Flask", "MethodNotAllowed", "NotFound"]

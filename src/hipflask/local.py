@@ -1,0 +1,166 @@
+"""Context-local proxies (the part of ``werkzeug.local`` Flask uses).
+
+``request``, ``session``, ``g`` and ``current_app`` are :class:`LocalProxy` objects: each
+attribute access looks up the object bound to the current context (a ``ContextVar``), so the
+same global name is safe across threads and asyncio tasks.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from contextvars import ContextVar
+
+T = t.TypeVar("T")
+
+
+class LocalProxy(t.Generic[T]):
+    """Forwards every operation to the object the current context binds.
+
+    ``LocalProxy(contextvar, name=None, unbound_message=None)``: the target is
+    ``contextvar.get()``, or its attribute *name*. ``LocalProxy(callable)`` calls the function
+    instead. Outside a context the proxy raises ``RuntimeError(unbound_message)``.
+    ``isinstance(proxy, Target)`` is true, as in Werkzeug.
+    """
+
+    __slots__ = ("__wrapped", "_get_current_object")
+
+    _get_current_object: t.Callable[[], T]
+
+    def __init__(
+        self,
+        local: ContextVar[t.Any] | t.Callable[[], T],
+        name: str | None = None,
+        *,
+        unbound_message: str | None = None,
+    ) -> None:
+        message = unbound_message or "object is not bound"
+        if isinstance(local, ContextVar):
+            var = local
+            missing = object()
+            if name is None:
+
+                def _get_current_object() -> T:
+                    obj = var.get(missing)
+                    if obj is missing:
+                        raise RuntimeError(message)
+                    return t.cast(T, obj)
+
+            else:
+                attr = name
+
+                def _get_current_object() -> T:
+                    obj = var.get(missing)
+                    if obj is missing:
+                        raise RuntimeError(message)
+                    return t.cast(T, getattr(obj, attr))
+
+        elif callable(local):
+            _get_current_object = local
+        else:
+            raise TypeError(f"Don't know how to proxy {type(local)!r}.")
+        object.__setattr__(self, "_LocalProxy__wrapped", local)
+        object.__setattr__(self, "_get_current_object", _get_current_object)
+
+    # Attribute access --------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> t.Any:
+        if name == "__wrapped__":
+            return object.__getattribute__(self, "_LocalProxy__wrapped")
+        return getattr(self._get_current_object(), name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        setattr(self._get_current_object(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._get_current_object(), name)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        try:
+            return type(self._get_current_object())
+        except RuntimeError:
+            return LocalProxy
+
+    @property
+    def __dict__(self) -> dict[str, t.Any]:  # type: ignore[override]
+        return self._get_current_object().__dict__
+
+    def __dir__(self) -> list[str]:
+        try:
+            return dir(self._get_current_object())
+        except RuntimeError:
+            return []
+
+    def __repr__(self) -> str:
+        try:
+            return repr(self._get_current_object())
+        except RuntimeError:
+            return f"<{type(self).__name__} unbound>"
+
+    def __str__(self) -> str:
+        return str(self._get_current_object())
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._get_current_object())
+        except RuntimeError:
+            return False
+
+    # Containers and comparisons -----------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._get_current_object())  # type: ignore[arg-type]
+
+    def __iter__(self) -> t.Iterator[t.Any]:
+        return iter(self._get_current_object())  # type: ignore[call-overload]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._get_current_object()  # type: ignore[operator]
+
+    def __getitem__(self, key: t.Any) -> t.Any:
+        return self._get_current_object()[key]  # type: ignore[index]
+
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
+        self._get_current_object()[key] = value  # type: ignore[index]
+
+    def __delitem__(self, key: t.Any) -> None:
+        del self._get_current_object()[key]  # type: ignore[attr-defined]
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return self._get_current_object()(*args, **kwargs)  # type: ignore[operator]
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._get_current_object() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._get_current_object() != other)
+
+    def __lt__(self, other: t.Any) -> bool:
+        return bool(self._get_current_object() < other)
+
+    def __le__(self, other: t.Any) -> bool:
+        return bool(self._get_current_object() <= other)
+
+    def __gt__(self, other: t.Any) -> bool:
+        return bool(self._get_current_object() > other)
+
+    def __ge__(self, other: t.Any) -> bool:
+        return bool(self._get_current_object() >= other)
+
+    def __hash__(self) -> int:
+        return hash(self._get_current_object())
+
+    def __enter__(self) -> t.Any:
+        return self._get_current_object().__enter__()  # type: ignore[attr-defined]
+
+    def __exit__(self, *args: t.Any) -> t.Any:
+        return self._get_current_object().__exit__(*args)  # type: ignore[attr-defined]
+
+    def __format__(self, spec: str) -> str:
+        return format(self._get_current_object(), spec)
+
+    def __reduce_ex__(self, protocol: t.SupportsIndex) -> t.Any:
+        return self._get_current_object().__reduce_ex__(protocol)
+
+
+__all__ = ["LocalProxy"]

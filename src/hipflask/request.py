@@ -1,0 +1,573 @@
+"""The request object (the toolkit half: Werkzeug's ``Request``).
+
+Built for the hot path: the constructor stores the environ and three strings, and every
+other attribute is computed on first access and cached (``cached_property``), so a view that
+never reads the query string, cookies, headers or body never pays for parsing them.
+:class:`hipflask.wrappers.Request` adds Flask's routing and JSON behaviour on top.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import typing as t
+from datetime import datetime
+from functools import cached_property
+from urllib.parse import parse_qsl
+
+from . import http
+from .datastructures import (
+    Accept,
+    Authorization,
+    CharsetAccept,
+    CombinedMultiDict,
+    EnvironHeaders,
+    ETags,
+    FileStorage,
+    HeaderSet,
+    IfRange,
+    ImmutableMultiDict,
+    LanguageAccept,
+    MIMEAccept,
+    MultiDict,
+    Range,
+    RequestCacheControl,
+)
+from .exceptions import BadRequest, UnsupportedMediaType
+from .user_agent import UserAgent
+from .wsgi import LimitedStream, get_content_length, get_current_url, get_host, get_input_stream
+
+WSGIEnvironment = dict[str, t.Any]
+
+_JSON_CHARSETS = frozenset(
+    ("utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be")
+)
+# Limits on the number of query parameters parsed, so a hostile URL costs bounded work.
+MAX_QUERY_PAIRS = 10_000
+
+
+def wsgi_to_text(value: str) -> str:
+    """Undo PEP 3333's latin-1 decoding of a URL part and decode it as UTF-8.
+
+    Raises ``UnicodeDecodeError`` when the bytes are not UTF-8.
+    """
+    if value.isascii():
+        return value
+    return value.encode("latin-1").decode("utf-8")
+
+
+class _EnvironHeader:
+    """A read-only header attribute read straight from the environ (no Headers object)."""
+
+    __slots__ = ("key", "parse")
+
+    def __init__(self, name: str, parse: t.Callable[[str], t.Any] | None = None) -> None:
+        self.key = "HTTP_" + name.upper().replace("-", "_")
+        self.parse = parse
+
+    def __get__(self, obj: Request | None, owner: type) -> t.Any:
+        if obj is None:
+            return self
+        value = obj.environ.get(self.key)
+        if value is None or self.parse is None:
+            return value
+        try:
+            return self.parse(value)
+        except (ValueError, TypeError):
+            return None
+
+
+class Request:
+    """An incoming WSGI request, parsed lazily.
+
+    ``path`` is the URL path below the application root, decoded from UTF-8 (bytes that are
+    not UTF-8 become U+FFFD and ``path_is_valid`` is false; the application answers 400).
+    """
+
+    __slots__ = ("__dict__", "environ", "method", "path", "path_is_valid", "shallow")
+
+    parameter_storage_class: type[MultiDict] = ImmutableMultiDict
+    dict_storage_class: type[MultiDict] = ImmutableMultiDict
+    list_storage_class: type[list[t.Any]] = list
+    user_agent_class: type[UserAgent] = UserAgent
+    trusted_hosts: list[str] | None = None
+    #: Bodies above this many bytes get 413 (``None``: no limit).
+    max_content_length: int | None = None
+    #: Text fields of a form above this many bytes get 413.
+    max_form_memory_size: int | None = 500_000
+    #: Multipart bodies with more parts than this get 413.
+    max_form_parts: int | None = 1000
+
+    def __init__(
+        self, environ: WSGIEnvironment, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        self.environ = environ
+        self.shallow = shallow
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        raw_path = environ.get("PATH_INFO") or ""
+        try:
+            path = wsgi_to_text(raw_path)
+            self.path_is_valid = True
+        except UnicodeDecodeError:
+            path = raw_path.encode("latin-1").decode("utf-8", "replace")
+            self.path_is_valid = False
+        self.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
+    def __repr__(self) -> str:
+        try:
+            url = self.url
+        except Exception as e:
+            url = f"(invalid URL: {e})"
+        return f"<{type(self).__name__} {url!r} [{self.method}]>"
+
+    @classmethod
+    def from_values(cls, *args: t.Any, **kwargs: t.Any) -> Request:
+        """A request built from ``EnvironBuilder`` arguments (for tests and scripts)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(*args, **kwargs)
+        try:
+            return builder.get_request(cls)
+        finally:
+            builder.close()
+
+    # -- URL --------------------------------------------------------------------------------
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https`` (``wsgi.url_scheme``)."""
+        return t.cast(str, self.environ.get("wsgi.url_scheme", "http"))
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the request came over HTTPS (or WSS)."""
+        return self.scheme in ("https", "wss")
+
+    @cached_property
+    def root_path(self) -> str:
+        """Where the application is mounted (``SCRIPT_NAME``), without a trailing slash."""
+        return wsgi_to_text(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+
+    @property
+    def script_root(self) -> str:
+        """Alias of :attr:`root_path`: where the application is mounted."""
+        return self.root_path
+
+    @cached_property
+    def query_string(self) -> bytes:
+        """The raw query string, as bytes."""
+        return t.cast(str, self.environ.get("QUERY_STRING", "")).encode("latin-1")
+
+    @cached_property
+    def args(self) -> MultiDict:
+        """The query parameters as an ``ImmutableMultiDict``.
+
+        .. note:: Differs from Werkzeug: a query string that is not valid UTF-8 raises
+           400 Bad Request instead of keeping the bytes percent-encoded.
+        """
+        query = self.query_string
+        if not query:
+            return self.parameter_storage_class()
+        try:
+            pairs = parse_qsl(
+                query.decode("latin-1"),
+                keep_blank_values=True,
+                errors="strict",
+                max_num_fields=MAX_QUERY_PAIRS,
+            )
+        except UnicodeDecodeError:
+            raise BadRequest("The query string is not valid UTF-8.") from None
+        except ValueError:
+            raise BadRequest(f"The query string has more than {MAX_QUERY_PAIRS} fields.") from None
+        return self.parameter_storage_class(pairs)
+
+    @cached_property
+    def full_path(self) -> str:
+        """Path and query string, e.g. ``/search?q=x`` (``?`` is always present, as Flask)."""
+        return f"{self.path}?{self.query_string.decode('utf-8', 'replace')}"
+
+    @cached_property
+    def host(self) -> str:
+        """The host (with a non-default port) the request was sent to, checked against
+        :attr:`trusted_hosts`."""
+        return get_host(self.environ, self.trusted_hosts)
+
+    @cached_property
+    def url(self) -> str:
+        """The full URL: scheme, host, root path, path and query string."""
+        return get_current_url(self.environ, trusted_hosts=self.trusted_hosts)
+
+    @cached_property
+    def base_url(self) -> str:
+        """:attr:`url` without the query string."""
+        return get_current_url(self.environ, strip_querystring=True, trusted_hosts=self.trusted_hosts)
+
+    @cached_property
+    def root_url(self) -> str:
+        """Scheme, host and root path: where the application lives."""
+        return get_current_url(self.environ, root_only=True, trusted_hosts=self.trusted_hosts)
+
+    @property
+    def url_root(self) -> str:
+        """Alias of :attr:`root_url`."""
+        return self.root_url
+
+    @cached_property
+    def host_url(self) -> str:
+        """Scheme and host only, with a trailing slash."""
+        return get_current_url(self.environ, host_only=True, trusted_hosts=self.trusted_hosts)
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """``(SERVER_NAME, SERVER_PORT)`` of the WSGI server, if known."""
+        name = self.environ.get("SERVER_NAME")
+        if name is None:
+            return None
+        try:
+            port: int | None = int(self.environ.get("SERVER_PORT", ""))
+        except ValueError:
+            port = None
+        return name, port
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address (``REMOTE_ADDR``; use ProxyFix behind a proxy)."""
+        return self.environ.get("REMOTE_ADDR")
+
+    @cached_property
+    def access_route(self) -> list[str]:
+        """Client and proxy addresses from ``X-Forwarded-For``, else ``[remote_addr]``."""
+        forwarded = self.environ.get("HTTP_X_FORWARDED_FOR")
+        if forwarded:
+            return self.list_storage_class(http.parse_list_header(forwarded))
+        if self.remote_addr is not None:
+            return self.list_storage_class([self.remote_addr])
+        return self.list_storage_class()
+
+    # -- headers ----------------------------------------------------------------------------
+
+    @cached_property
+    def headers(self) -> EnvironHeaders:
+        """The request headers: a read-only, case-insensitive view of the environ."""
+        return EnvironHeaders(self.environ)
+
+    @cached_property
+    def cookies(self) -> MultiDict:
+        """Cookies sent by the client; a malformed pair is skipped, never an error."""
+        header = self.environ.get("HTTP_COOKIE")
+        if not header:
+            return self.dict_storage_class()
+        return self.dict_storage_class(http.parse_cookie(header).items(multi=True))
+
+    @property
+    def content_type(self) -> str | None:
+        """The raw ``Content-Type`` header."""
+        return self.environ.get("CONTENT_TYPE") or None
+
+    @cached_property
+    def content_length(self) -> int | None:
+        """``Content-Length`` as an int; ``None`` when absent or the body is chunked.
+
+        A non-numeric or negative value raises 400 Bad Request.
+        """
+        if self.environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            return None
+        return get_content_length(self.environ)
+
+    @cached_property
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        return http.parse_options_header(self.environ.get("CONTENT_TYPE", ""))
+
+    @property
+    def mimetype(self) -> str:
+        """The media type without parameters, lower-cased: ``text/html``."""
+        return self._parsed_content_type[0].lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The media type's parameters: ``{'charset': 'utf-8'}``."""
+        return self._parsed_content_type[1]
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the body is declared as JSON (``application/json`` or ``+json``)."""
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    content_encoding = _EnvironHeader("Content-Encoding")
+    content_md5 = _EnvironHeader("Content-MD5")
+    referrer = _EnvironHeader("Referer")
+    origin = _EnvironHeader("Origin")
+    access_control_request_method = _EnvironHeader("Access-Control-Request-Method")
+    date = _EnvironHeader("Date", http.parse_date)
+    max_forwards = _EnvironHeader("Max-Forwards", int)
+
+    @cached_property
+    def access_control_request_headers(self) -> HeaderSet | None:
+        """Headers a CORS preflight announces."""
+        value = self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        return http.parse_set_header(value) if value is not None else None
+
+    @cached_property
+    def pragma(self) -> HeaderSet:
+        """The ``Pragma`` header as a set."""
+        return http.parse_set_header(self.environ.get("HTTP_PRAGMA", ""))
+
+    @cached_property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """``Accept`` parsed; ``best_match(['application/json', 'text/html'])``."""
+        return t.cast(MIMEAccept, http.parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept))
+
+    @cached_property
+    def accept_charsets(self) -> CharsetAccept:
+        """``Accept-Charset`` parsed."""
+        return t.cast(
+            CharsetAccept, http.parse_accept_header(self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept)
+        )
+
+    @cached_property
+    def accept_encodings(self) -> Accept:
+        """``Accept-Encoding`` parsed."""
+        return http.parse_accept_header(self.environ.get("HTTP_ACCEPT_ENCODING"))
+
+    @cached_property
+    def accept_languages(self) -> LanguageAccept:
+        """``Accept-Language`` parsed."""
+        return t.cast(
+            LanguageAccept,
+            http.parse_accept_header(self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept),
+        )
+
+    @cached_property
+    def cache_control(self) -> RequestCacheControl:
+        """``Cache-Control`` of the request."""
+        return t.cast(
+            RequestCacheControl,
+            http.parse_cache_control_header(
+                self.environ.get("HTTP_CACHE_CONTROL"), None, RequestCacheControl
+            ),
+        )
+
+    @cached_property
+    def if_match(self) -> ETags:
+        """``If-Match`` ETags."""
+        return http.parse_etags(self.environ.get("HTTP_IF_MATCH"))
+
+    @cached_property
+    def if_none_match(self) -> ETags:
+        """``If-None-Match`` ETags."""
+        return http.parse_etags(self.environ.get("HTTP_IF_NONE_MATCH"))
+
+    @cached_property
+    def if_modified_since(self) -> datetime | None:
+        """``If-Modified-Since`` as an aware datetime."""
+        return http.parse_date(self.environ.get("HTTP_IF_MODIFIED_SINCE"))
+
+    @cached_property
+    def if_unmodified_since(self) -> datetime | None:
+        """``If-Unmodified-Since`` as an aware datetime."""
+        return http.parse_date(self.environ.get("HTTP_IF_UNMODIFIED_SINCE"))
+
+    @cached_property
+    def if_range(self) -> IfRange:
+        """``If-Range`` parsed."""
+        return http.parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
+
+    @cached_property
+    def range(self) -> Range | None:
+        """``Range`` parsed, or None."""
+        return http.parse_range_header(self.environ.get("HTTP_RANGE"))
+
+    @cached_property
+    def user_agent(self) -> UserAgent:
+        """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
+        return self.user_agent_class(self.environ.get("HTTP_USER_AGENT", ""))
+
+    @cached_property
+    def authorization(self) -> Authorization | None:
+        """``Authorization`` parsed (Basic, Bearer, Digest...), or None."""
+        return Authorization.from_header(self.environ.get("HTTP_AUTHORIZATION"))
+
+    # -- WSGI flags -------------------------------------------------------------------------
+
+    @property
+    def is_multithread(self) -> bool:
+        """``wsgi.multithread``."""
+        return bool(self.environ.get("wsgi.multithread"))
+
+    @property
+    def is_multiprocess(self) -> bool:
+        """``wsgi.multiprocess``."""
+        return bool(self.environ.get("wsgi.multiprocess"))
+
+    @property
+    def is_run_once(self) -> bool:
+        """``wsgi.run_once``."""
+        return bool(self.environ.get("wsgi.run_once"))
+
+    # -- body -------------------------------------------------------------------------------
+
+    @property
+    def input_stream(self) -> t.IO[bytes]:
+        """The raw ``wsgi.input``; prefer :attr:`stream`, which is bounded."""
+        return t.cast(t.IO[bytes], self.environ["wsgi.input"])
+
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        """The body, bounded by Content-Length and :attr:`max_content_length`.
+
+        Reading past ``max_content_length`` raises 413; a body shorter than its
+        Content-Length raises 400. A body with neither length nor a terminated input reads
+        as empty, so a read can never hang waiting for bytes that will not come.
+        """
+        if self.shallow:
+            raise RuntimeError(
+                "This request was created with shallow=True and must not read the body."
+            )
+        self.content_length  # noqa: B018 - validates the header (400 when malformed)
+        return get_input_stream(self.environ, max_content_length=self.max_content_length)
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> t.Any:
+        """The whole body as bytes (or text with ``as_text``), read once and cached.
+
+        With ``parse_form_data`` form bodies are parsed first, so form data is not read as
+        raw bytes (and :attr:`form` keeps working).
+        """
+        data = self.__dict__.get("_cached_data")
+        if data is None:
+            if parse_form_data:
+                self._load_form_data()
+            data = self.stream.read()
+            if cache:
+                self.__dict__["_cached_data"] = data
+        return data.decode("utf-8", "replace") if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        """The raw body, unless it was a form (then :attr:`form` has it)."""
+        return t.cast(bytes, self.get_data(parse_form_data=True))
+
+    def _stream_for_parsing(self) -> t.IO[bytes]:
+        cached = self.__dict__.get("_cached_data")
+        if cached is not None:
+            return io.BytesIO(cached)
+        return self.stream
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        mimetype = self.mimetype
+        form: MultiDict
+        files: MultiDict
+        if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            from .formparser import parse_form_data
+
+            form, files = parse_form_data(
+                self._stream_for_parsing(),
+                mimetype,
+                self.mimetype_params,
+                self.content_length,
+                max_form_memory_size=self.max_form_memory_size,
+                max_form_parts=self.max_form_parts,
+            )
+            form = self.parameter_storage_class(form.items(multi=True))
+            files = self.parameter_storage_class(files.items(multi=True))
+        else:
+            form = self.parameter_storage_class()
+            files = self.parameter_storage_class()
+        self.__dict__["form"] = form
+        self.__dict__["files"] = files
+
+    @cached_property
+    def form(self) -> MultiDict:
+        """Fields of a urlencoded or multipart body (an ``ImmutableMultiDict``).
+
+        A missing key raises 400 Bad Request (``BadRequestKeyError``).
+        """
+        self._load_form_data()
+        return t.cast(MultiDict, self.__dict__["form"])
+
+    @cached_property
+    def files(self) -> MultiDict:
+        """Uploaded files of a multipart body: ``FileStorage`` objects by field name."""
+        self._load_form_data()
+        return t.cast(MultiDict, self.__dict__["files"])
+
+    @cached_property
+    def values(self) -> CombinedMultiDict:
+        """:attr:`args` and :attr:`form` together (only args for GET, as Werkzeug)."""
+        sources = [self.args]
+        if self.method != "GET":
+            sources.append(self.form)
+        return CombinedMultiDict(sources)
+
+    # -- JSON -------------------------------------------------------------------------------
+
+    json_module: t.Any = json
+
+    @property
+    def json(self) -> t.Any:
+        """The parsed JSON body; 415 if the body is not declared JSON, 400 if invalid."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
+        """Parse the body as JSON.
+
+        ``force`` ignores the Content-Type; ``silent`` returns None instead of raising.
+        Only UTF-8, UTF-16 and UTF-32 bodies are accepted (RFC 8259).
+        """
+        if cache and "_cached_json" in self.__dict__:
+            return self.__dict__["_cached_json"]
+        if not (force or self.is_json):
+            return None if silent else self.on_json_loading_failed(None)
+        try:
+            # The charset is checked before reading, so a rejected body is never read.
+            charset = self.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
+            if charset not in _JSON_CHARSETS:
+                raise ValueError(f"JSON must be UTF-8, UTF-16 or UTF-32, not {charset!r}")
+            data = self.get_data(cache=cache)
+            try:
+                rv = self.json_module.loads(data)
+            except RecursionError:
+                raise ValueError("JSON nested too deeply") from None
+        except ValueError as e:
+            if silent:
+                return None
+            return self.on_json_loading_failed(e)
+        if cache:
+            self.__dict__["_cached_json"] = rv
+        return rv
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Called when JSON cannot be loaded; raises 400 (415 without a JSON Content-Type)."""
+        if e is not None:
+            raise BadRequest(f"The request body is not valid JSON: {e}")
+        raise UnsupportedMediaType(
+            "The request body was not read as JSON because its Content-Type is not"
+            " 'application/json'."
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close uploaded files (removing their temporary files)."""
+        files = self.__dict__.get("files")
+        if files:
+            for _key, value in files.items(multi=True):
+                if isinstance(value, FileStorage):
+                    value.close()
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["LimitedStream", "Request", "wsgi_to_text"]

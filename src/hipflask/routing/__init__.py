@@ -1,0 +1,36 @@
+"""URL routing (the equivalent of ``werkzeug.routing``): rules, converters, the map."""
+
+from .converters import (
+    AnyConverter,
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    NumberConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+)
+from .exceptions import BuildError, RequestRedirect, RoutingException, WebsocketMismatch
+from .map import Map, MapAdapter
+from .rules import Rule, parse_converter_args
+
+__all__ = [
+    "AnyConverter",
+    "BaseConverter",
+    "BuildError",
+    "FloatConverter",
+    "IntegerConverter",
+    "Map",
+    "MapAdapter",
+    "NumberConverter",
+    "PathConverter",
+    "RequestRedirect",
+    "RoutingException",
+    "Rule",
+    "UUIDConverter",
+    "UnicodeConverter",
+    "ValidationError",
+    "WebsocketMismatch",
+    "parse_converter_args",
+]

@@ -1,0 +1,217 @@
+"""The URL matcher: a tree of rule parts, plus a dict for fully static paths.
+
+Matching walks the tree one path segment at a time, static transitions before dynamic ones
+(dynamic ones ordered by converter weight), and backtracks when a branch fails, which gives
+the same precedence as Werkzeug's state machine. Precedence matters, speed matters more on
+the common path: a path without variables is answered by a single dict lookup, and the tree
+shares nodes between rules with the same segments, so 1,000 routes cost about what 10 do.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from .converters import ValidationError
+from .rules import Rule, RulePart
+
+_MULTI_SLASH = re.compile("/{2,}")
+
+
+class NoMatch(Exception):
+    """No rule matched; ``have_match_for`` holds the methods that would have matched."""
+
+    def __init__(self, have_match_for: set[str], websocket_mismatch: bool = False) -> None:
+        super().__init__()
+        self.have_match_for = have_match_for
+        self.websocket_mismatch = websocket_mismatch
+
+
+class RequestPath(Exception):
+    """The path matches in canonical form (trailing slash added, slashes merged)."""
+
+    def __init__(self, path_info: str) -> None:
+        super().__init__(path_info)
+        self.path_info = path_info
+
+
+class _SlashRequired(Exception):
+    pass
+
+
+class _Node:
+    __slots__ = ("dynamic", "rules", "static")
+
+    def __init__(self) -> None:
+        self.dynamic: list[tuple[RulePart, _Node]] = []
+        self.rules: list[Rule] = []
+        self.static: dict[str, _Node] = {}
+
+
+class Matcher:
+    """Finds the rule for a ``(domain, path, method)``; built by ``Map.update()``."""
+
+    def __init__(self, merge_slashes: bool) -> None:
+        self.merge_slashes = merge_slashes
+        self._root = _Node()
+        # domain -> path -> rules, for rules without any variable: the fast path.
+        self._static: dict[str, dict[str, list[Rule]]] = {}
+
+    def add(self, rule: Rule) -> None:
+        node = self._root
+        for part in rule._parts:
+            if part.static:
+                node = node.static.setdefault(part.pattern, _Node())
+                continue
+            for other, child in node.dynamic:
+                if other.key == part.key:
+                    node = child
+                    break
+            else:
+                child = _Node()
+                node.dynamic.append((part, child))
+                node = child
+        node.rules.append(rule)
+        if all(part.static for part in rule._parts):
+            domain = rule._parts[0].pattern
+            path = "/".join(part.pattern for part in rule._parts[1:])
+            self._static.setdefault(domain, {}).setdefault(path, []).append(rule)
+
+    def finish(self) -> None:
+        """Order dynamic transitions by weight, once all rules are added."""
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            node.dynamic.sort(key=lambda entry: entry[0].weight)
+            stack.extend(node.static.values())
+            stack.extend(child for _, child in node.dynamic)
+
+    def match(
+        self, domain: str, path: str, method: str, websocket: bool = False
+    ) -> tuple[Rule, dict[str, t.Any]]:
+        """The rule and converted view arguments for *path*, or raise.
+
+        Raises :class:`RequestPath` when only the canonical form matches and
+        :class:`NoMatch` otherwise.
+        """
+        by_path = self._static.get(domain)
+        if by_path is not None:
+            rules = by_path.get(path)
+            if rules is not None:
+                for rule in rules:
+                    if (rule.methods is None or method in rule.methods) and (
+                        rule.websocket == websocket
+                    ):
+                        return rule, dict(rule.defaults) if rule.defaults else {}
+        return self._match_tree(domain, path, method, websocket)
+
+    def _walk(self, search: _Search, domain: str, path: str) -> tuple[Rule, list[str]] | None:
+        root = self._root
+        # Paths always start with "/": when the domain is a plain static one, start below
+        # the domain and leading-slash nodes instead of walking through them every time.
+        if not root.dynamic and path[:1] == "/":
+            domain_node = root.static.get(domain)
+            if domain_node is None:
+                return None
+            if not domain_node.dynamic and not domain_node.rules:
+                slash_node = domain_node.static.get("")
+                if slash_node is None:
+                    return None
+                return search.walk(slash_node, path[1:].split("/"), [])
+        return search.walk(root, [domain, *path.split("/")], [])
+
+    def _match_tree(
+        self, domain: str, path: str, method: str, websocket: bool
+    ) -> tuple[Rule, dict[str, t.Any]]:
+        search = _Search(method, websocket)
+        try:
+            found = self._walk(search, domain, path)
+        except _SlashRequired:
+            raise RequestPath(f"{path}/") from None
+        if found is None and self.merge_slashes and "//" in path:
+            merged = _MULTI_SLASH.sub("/", path)
+            try:
+                found = self._walk(search, domain, merged)
+            except _SlashRequired:
+                raise RequestPath(f"{merged}/") from None
+            if found is not None and found[0].merge_slashes is not False:
+                raise RequestPath(merged)
+            raise NoMatch(search.have_match_for, search.websocket_mismatch)
+        if found is None:
+            raise NoMatch(search.have_match_for, search.websocket_mismatch)
+        rule, raw_values = found
+        values: dict[str, t.Any] = {}
+        for (name, converter), raw in zip(rule._converters.items(), raw_values, strict=True):
+            try:
+                values[name] = converter.to_python(raw)
+            except ValidationError:
+                raise NoMatch(search.have_match_for, search.websocket_mismatch) from None
+        if rule.defaults:
+            values.update(rule.defaults)
+        return rule, values
+
+
+class _Search:
+    """One depth-first walk; remembers methods that matched the path but not the method."""
+
+    __slots__ = ("have_match_for", "method", "websocket", "websocket_mismatch")
+
+    def __init__(self, method: str, websocket: bool) -> None:
+        self.method = method
+        self.websocket = websocket
+        self.have_match_for: set[str] = set()
+        self.websocket_mismatch = False
+
+    def _accept(self, rules: list[Rule], strict_only: bool = False) -> Rule | None:
+        for rule in rules:
+            if strict_only and rule.strict_slashes:
+                continue
+            if rule.methods is not None and self.method not in rule.methods:
+                self.have_match_for.update(rule.methods)
+            elif rule.websocket != self.websocket:
+                self.websocket_mismatch = True
+            else:
+                return rule
+        return None
+
+    def walk(
+        self, node: _Node, parts: list[str], values: list[str]
+    ) -> tuple[Rule, list[str]] | None:
+        if not parts:
+            rule = self._accept(node.rules)
+            if rule is not None:
+                return rule, values
+            slash_node = node.static.get("")
+            if slash_node is not None:
+                for rule in slash_node.rules:
+                    if rule.websocket == self.websocket and (
+                        rule.methods is None or self.method in rule.methods
+                    ):
+                        if rule.strict_slashes:
+                            raise _SlashRequired()
+                        return rule, values
+            return None
+
+        part = parts[0]
+        child = node.static.get(part)
+        if child is not None:
+            found = self.walk(child, parts[1:], values)
+            if found is not None:
+                return found
+        for test, child in node.dynamic:
+            target, remaining = (("/".join(parts), []) if test.final else (part, parts[1:]))
+            assert test.regex is not None
+            match = test.regex.match(target)
+            if match is None:
+                continue
+            if test.suffixed and match.groups()[-1] == "/":
+                remaining = [""]
+            found = self.walk(child, remaining, values + [match[g] for g in test.group_names])
+            if found is not None:
+                return found
+
+        if parts == [""]:
+            rule = self._accept(node.rules, strict_only=True)
+            if rule is not None:
+                return rule, values
+        return None

@@ -1,0 +1,142 @@
+"""Flask's ``Request`` and ``Response``: the toolkit classes plus app-aware defaults."""
+
+from __future__ import annotations
+
+import typing as t
+
+from . import json
+from .exceptions import BadRequest, HTTPException
+from .globals import current_app
+from .request import Request as RequestBase
+from .response import Response as ResponseBase
+
+if t.TYPE_CHECKING:
+    from .routing import Rule
+
+
+def _split_blueprint_path(name: str) -> list[str]:
+    """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``: a nested blueprint and its parents."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+class Request(RequestBase):
+    """The request object the app creates (``hipflask.request``).
+
+    Adds what routing found (``url_rule``, ``view_args``, ``endpoint``, ``blueprint``,
+    ``routing_exception``) and reads body limits from the app's config
+    (``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``, ``MAX_FORM_PARTS``); each can also be
+    set on one request.
+    """
+
+    json_module: t.Any = json
+    url_rule: Rule | None = None
+    view_args: dict[str, t.Any] | None = None
+    routing_exception: HTTPException | None = None
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """Body size limit for this request (``MAX_CONTENT_LENGTH`` unless set here)."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        if not current_app:
+            return RequestBase.max_content_length
+        return t.cast("int | None", current_app.config["MAX_CONTENT_LENGTH"])
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """Size limit of one text form field (``MAX_FORM_MEMORY_SIZE`` unless set here)."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        if not current_app:
+            return RequestBase.max_form_memory_size
+        return t.cast("int | None", current_app.config["MAX_FORM_MEMORY_SIZE"])
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """Limit on the number of multipart parts (``MAX_FORM_PARTS`` unless set here)."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        if not current_app:
+            return RequestBase.max_form_parts
+        return t.cast("int | None", current_app.config["MAX_FORM_PARTS"])
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint that matched, or None."""
+        rule = self.url_rule
+        return rule.endpoint if rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The registered name of the current blueprint, or None."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        return [] if name is None else _split_blueprint_path(name)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if (
+            current_app
+            and current_app.debug
+            and self.mimetype != "multipart/form-data"
+            and not self.__dict__["files"]
+        ):
+            from .debughelpers import attach_enctype_error_multidict
+
+            attach_enctype_error_multidict(self)
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """400 for invalid JSON (the parser's message only in debug mode), 415 for a
+        non-JSON Content-Type."""
+        try:
+            return super().on_json_loading_failed(e)
+        except BadRequest as error:
+            if current_app and current_app.debug:
+                raise
+            raise BadRequest("The request body is not valid JSON.") from error
+
+
+class Response(ResponseBase):
+    """The response class the app uses (``app.response_class``): HTML by default.
+
+    ``max_cookie_size`` follows the ``MAX_COOKIE_SIZE`` config inside an app context.
+    """
+
+    __slots__ = ()
+
+    default_mimetype: str | None = "text/html"
+    json_module = json
+    autocorrect_location_header = False
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """``MAX_COOKIE_SIZE`` of the current app (4093 outside one)."""
+        if current_app:
+            return t.cast(int, current_app.config["MAX_COOKIE_SIZE"])
+        return ResponseBase.max_cookie_size
+
+
+__all__ = ["Request", "Response"]

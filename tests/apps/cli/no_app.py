@@ -1,0 +1,3 @@
+"""A module without any application in it."""
+
+value = 1
