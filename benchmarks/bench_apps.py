@@ -124,7 +124,7 @@ def _flask_like(module_name: str, n_routes: int) -> WSGIApp:
 
     for i in range(n_routes):
         app.add_url_rule(f"/route{i}/<int:id>", f"route{i}", make_route(i))
-    return app  # type: ignore[no-any-return]
+    return app
 
 
 def _falcon(n_routes: int) -> WSGIApp:
@@ -160,7 +160,7 @@ def _falcon(n_routes: int) -> WSGIApp:
     app.add_route("/search", Search())
     for i in range(n_routes):
         app.add_route(f"/route{i}/{{id:int}}", Route(i))
-    return app  # type: ignore[no-any-return]
+    return app
 
 
 def _bottle(n_routes: int) -> WSGIApp:
@@ -192,7 +192,7 @@ def _bottle(n_routes: int) -> WSGIApp:
 
     for i in range(n_routes):
         app.route(f"/route{i}/<id:int>", callback=make_route(i))
-    return app  # type: ignore[no-any-return]
+    return app
 
 
 def _raw(n_routes: int) -> WSGIApp:

@@ -786,3 +786,9 @@ def test_hipflask_app_in_the_debugger_keeps_its_request_context() -> None:
     cookie = login(dapp).cookie()
     out = run(dapp, "request.args['name'], account_password", frame, cookie).text
     assert "&#39;&lt;ann&gt;&#39;" in out and "hunter2-local" in out
+
+
+@pytest.mark.parametrize("key", ["", "a b", "x&y=1", "k#"])
+def test_request_key_must_be_url_safe(key: str) -> None:
+    with pytest.raises(ValueError, match="request_key"):
+        DebuggedApplication(hello_app, request_key=key)

@@ -610,7 +610,7 @@ def test_file_uploads(diff: Any, site: Path) -> None:
 
         return app
 
-    def upload(path: str, filename: str, data: bytes) -> Req:
+    def upload(path: str, filename: str, data: bytes) -> Any:
         return Req(
             "POST",
             path,

@@ -43,7 +43,8 @@ def test_attributes_match_werkzeug(kwargs: dict[str, object]) -> None:
 
 def test_content_length_must_be_plain_digits() -> None:
     for raw, want in [("12", 12), (" 7 ", 7), ("+3", 0), ("1_0", 0), ("-1", -1), ("--1", 0), ("x", 0), ("٣", 0), ("", 0)]:
-        headers = Headers([("Content-Length", raw)])
+        # Headers() refuses non-latin-1 values (hipflask is stricter than Werkzeug there).
+        headers = Headers.from_list([("Content-Length", raw)])
         assert FileStorage(headers=headers).content_length == want, raw
         wheaders = WHeaders([("Content-Length", raw)])
         assert WFileStorage(headers=wheaders).content_length == want, raw

@@ -40,7 +40,7 @@ class CountingParser(multipart.PushMultipartParser):
         self.fed += len(chunk)
         for event in super().parse(chunk):
             self.events += 1
-            if isinstance(event, bytes):
+            if isinstance(event, (bytes, bytearray)):  # bytearray in multipart 1.x
                 self.emitted += len(event)
             yield event
         # The carried-over tail (private attribute; fail loudly if the library renames it,

@@ -181,8 +181,9 @@ def test_environ_and_header_properties() -> None:
 def test_send_file_is_reexported_lazily() -> None:
     from hipflask import sending
 
-    assert utils.send_file is sending.send_file
-    assert utils.send_from_directory is sending.send_from_directory
+    # Werkzeug's signatures (environ-level), not Flask's app-aware helpers.
+    assert utils.send_file is sending.wsgi_send_file
+    assert utils.send_from_directory is sending.wsgi_send_from_directory
     with pytest.raises(AttributeError):
         utils.no_such_thing  # noqa: B018
 

@@ -158,6 +158,8 @@ class ReloaderLoop:
         self._base_dirs: set[str] = set()
         self._module_dirs: set[str] = set()
         self._module_count = -1
+        #: Called in the child before it exits for a restart (the server drains there).
+        self.before_restart: t.Callable[[], object] | None = None
 
     def __enter__(self) -> ReloaderLoop:
         """Compute the initial watch set."""
@@ -214,6 +216,11 @@ class ReloaderLoop:
 
     def trigger_reload(self, filename: str) -> t.NoReturn:
         self.log_reload(filename)
+        if self.before_restart is not None:
+            try:
+                self.before_restart()
+            except Exception as e:  # a failed drain must not block the restart
+                _log("error", f" * Could not stop the server cleanly: {e!r}")
         sys.exit(RESTART_CODE)
 
     def log_reload(self, filename: str) -> None:
@@ -397,16 +404,19 @@ def run_with_reloader(
     exclude_patterns: Iterable[str] | None = None,
     interval: float = 1,
     reloader_type: str = "auto",
+    before_restart: t.Callable[[], object] | None = None,
 ) -> None:
     """Run *main_func* in a child process that is restarted whenever the code changes.
 
     In the supervisor this never returns (it exits with the final status, 0 on Ctrl+C or
     SIGTERM). In the child, *main_func* runs in a daemon thread while the main thread
-    watches the files.
+    watches the files; on a change *before_restart* (hipflask's addition: the server's
+    graceful stop) runs before the child exits.
     """
     reloader = _pick_loop(reloader_type)(
         extra_files=extra_files, exclude_patterns=exclude_patterns, interval=interval
     )
+    reloader.before_restart = before_restart
     try:
         if os.environ.get(RUN_MAIN_ENV) == "true":
             ensure_echo_on()

@@ -26,6 +26,7 @@ from itertools import chain
 
 from . import signals
 from .appbase import App
+from .signals import got_request_exception, request_finished, request_started
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -37,7 +38,7 @@ from .exceptions import (
 )
 from .globals import _cv_app, _cv_request, request, request_ctx
 from .response import Response as BaseResponse
-from .routing import RequestRedirect, RoutingException
+from .routing import RequestRedirect, RoutingException, WebsocketMismatch
 from .routing.matcher import NoMatch, RequestPath
 from .wrappers import Response
 
@@ -242,20 +243,25 @@ class Flask(App):
                     raise t.cast(HTTPException, request.routing_exception)
                 request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
                 return
-            url_map.update()
+            if url_map._remap:
+                url_map.update()
             try:
                 rule, view_args = url_map._matcher.match(
                     url_map.default_subdomain or "", request.path, request.method
                 )
-            except (NoMatch, RequestPath):
-                # Let the adapter raise the right HTTP error or build the redirect URL.
+            except NoMatch as e:
+                if e.have_match_for:
+                    raise MethodNotAllowed(valid_methods=sorted(e.have_match_for)) from None
+                if e.websocket_mismatch:
+                    raise WebsocketMismatch() from None
+                raise NotFound() from None
+            except RequestPath:
+                # Only the adapter knows the host and script root for the redirect URL.
                 adapter = ctx.url_adapter
                 assert adapter is not None
                 request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
                 return
-            if rule.redirect_to is not None or (
-                url_map.redirect_defaults and len(url_map._rules_by_endpoint[rule.endpoint]) > 1
-            ):
+            if rule._needs_adapter:
                 adapter = ctx.url_adapter
                 assert adapter is not None
                 request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
@@ -284,8 +290,8 @@ class Flask(App):
         """Run the before hooks, the view and the after hooks; handle HTTP errors."""
         self._got_first_request = True
         try:
-            if signals.request_started.receivers:
-                signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+            if request_started.receivers:
+                request_started.send(self, _async_wrapper=self.ensure_sync)
             rv = None
             if self.before_request_funcs or self.url_value_preprocessors:
                 rv = self.preprocess_request()
@@ -337,8 +343,8 @@ class Flask(App):
         response = self.make_response(rv)
         try:
             response = self.process_response(response)
-            if signals.request_finished.receivers:
-                signals.request_finished.send(self, _async_wrapper=self.ensure_sync, response=response)
+            if request_finished.receivers:
+                request_finished.send(self, _async_wrapper=self.ensure_sync, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -424,13 +430,13 @@ class Flask(App):
                 " The function either returned None or ended without a return statement."
             )
         if not isinstance(rv, self.response_class):
-            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            if isinstance(rv, HTTPException):
+                rv = self.response_class.force_type(rv.get_response(request.environ))
+            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
                 rv = self.response_class(t.cast(t.Any, rv), status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                rv = self.response_class.force_type(rv.get_response(request.environ))
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
                     rv = self.response_class.force_type(rv, request.environ)
@@ -465,7 +471,9 @@ class Flask(App):
         default page). Routing redirects are never passed to handlers."""
         if e.code is None or isinstance(e, RoutingException):
             return e
-        handler = self._find_error_handler(e, request.blueprints)
+        if not self.error_handler_spec:
+            return e
+        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
         if handler is None:
             return e
         return self.ensure_sync(handler)(e)
@@ -477,7 +485,7 @@ class Flask(App):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
-        handler = self._find_error_handler(e, request.blueprints)
+        handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
         if handler is None:
             raise
         return self.ensure_sync(handler)(e)
@@ -489,8 +497,8 @@ class Flask(App):
         The 500 page never contains the exception text.
         """
         exc_info = sys.exc_info()
-        if signals.got_request_exception.receivers:
-            signals.got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+        if got_request_exception.receivers:
+            got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -530,4 +538,4 @@ class Flask(App):
         return t.cast(t.Callable[..., t.Any], asgiref_async_to_sync(func))
 
 
-__all__ = ["Flask", "MethodNotAllowed", "NotFound"]
+__all__ = ["Flask"]

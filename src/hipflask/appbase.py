@@ -410,7 +410,7 @@ class App(Scaffold):
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
         trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+        if trap_bad_request is None and isinstance(e, BadRequestKeyError) and self.debug:
             return True
         if trap_bad_request:
             return isinstance(e, BadRequest)

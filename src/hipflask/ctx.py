@@ -226,12 +226,15 @@ class RequestContext:
     ) -> None:
         self.app = app
         if request is None:
+            # (Flask also sets request.json_module = app.json here; hipflask's Request already
+            # uses hipflask.json, which follows current_app.json, so the per-request
+            # attribute, and the instance dict it would create, are not needed.)
             request = app.request_class(environ)
-            request.json_module = app.json
         self.request: Request = request
         self.flashes: list[tuple[str, str]] | None = None
         self._session = session
         self._after_request_functions: list[t.Callable[[t.Any], t.Any]] = []
+        # (a list per request; after_this_request appends to it)
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
 
     @property

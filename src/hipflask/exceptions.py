@@ -23,6 +23,9 @@ if t.TYPE_CHECKING:
     WSGIEnvironment = dict[str, t.Any]
 
 
+_default_pages: dict[tuple[int | None, str, str | None], str] = {}
+
+
 class HTTPException(Exception):
     """Base class of every HTTP error.
 
@@ -78,6 +81,20 @@ class HTTPException(Exception):
 
         if self.response is not None:
             return self.response
+        cls = type(self)
+        if (
+            cls.get_body is HTTPException.get_body
+            and cls.get_description is HTTPException.get_description
+            and cls.get_headers is HTTPException.get_headers
+        ):
+            # The default page depends only on code, name and description: render it once.
+            key = (self.code, self.name, self.description)
+            body = _default_pages.get(key)
+            if body is None:
+                body = self.get_body(environ, scope)
+                if len(_default_pages) < 512:
+                    _default_pages[key] = body
+            return Response(body, self.code or 500, mimetype="text/html")
         return Response(
             self.get_body(environ, scope), self.code or 500, self.get_headers(environ, scope)
         )
@@ -141,7 +158,7 @@ class SecurityError(BadRequest):
     """400 raised when a request looks like an attack (e.g. a path that escapes a folder)."""
 
 
-class BadHost(BadRequest):
+class BadHost(SecurityError):
     """400 raised when the ``Host`` header is not one of the trusted hosts."""
 
     description = "The Host header is not allowed."

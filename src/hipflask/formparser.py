@@ -18,7 +18,10 @@ Deliberate differences from Werkzeug (whose parser Flask uses):
   escapes / substitutes U+FFFD);
 - file data stays in memory only up to 500 kB per file *and* 2 MiB per request in total;
   beyond that it goes to an anonymous temporary file, so memory stays bounded however many
-  files a request carries (Werkzeug bounds each file, not their sum).
+  files a request carries (Werkzeug bounds each file, not their sum);
+- ``max_form_memory_size`` caps multipart *text fields* only, as Flask documents it;
+  Werkzeug also applies it to each 64 KiB read of its parser, so there a limit below 64 KiB
+  turns any larger upload into a 413.
 """
 
 from __future__ import annotations
@@ -230,6 +233,7 @@ class _MultipartReader:
         parser = self._parser
         read = self._stream.read
         limit = self._max_field
+        segment_class = multipart.MultipartSegment
         segment: multipart.MultipartSegment | None = None
         name = ""
         filename: str | None = None
@@ -246,31 +250,30 @@ class _MultipartReader:
                 # An empty chunk tells the parser the input ended: it raises if the
                 # closing boundary was not seen (a truncated body).
                 for event in parser.parse(chunk):
-                    if event.__class__ is bytes:
-                        if chunks is not None:
-                            size += len(event)
-                            # Checked per chunk: a field spread over many reads is capped.
-                            if limit is not None and size > limit:
-                                raise RequestEntityTooLarge(
-                                    "A form field is larger than MAX_FORM_MEMORY_SIZE."
-                                )
-                            chunks.append(event)
-                        else:
-                            container.write(event)  # type: ignore[union-attr]
-                    elif event is None:
+                    if event is None:  # end of the current part
                         assert segment is not None
                         if chunks is not None:
                             self._add_field(name, chunks, segment.headerlist)
                         else:
                             assert container is not None and filename is not None
                             self._add_file(name, filename, container, segment.headerlist)
-                    else:
+                    elif isinstance(event, segment_class):  # start of a part
                         segment = event
-                        name, filename = self._start_part(segment)
+                        name, filename = self._start_part(event)
                         if filename is None:
                             chunks, size, container = [], 0, None
                         else:
                             chunks, container = None, self._new_container()
+                    elif chunks is not None:  # data (bytes, or bytearray in multipart 1.x)
+                        size += len(event)
+                        # Checked per chunk: a field spread over many reads is capped.
+                        if limit is not None and size > limit:
+                            raise RequestEntityTooLarge(
+                                "A form field is larger than MAX_FORM_MEMORY_SIZE."
+                            )
+                        chunks.append(event)
+                    else:
+                        container.write(event)  # type: ignore[union-attr]
                 if not chunk:
                     break
 
@@ -342,7 +345,10 @@ def _field_charset(headerlist: list[tuple[str, str]]) -> str:
 
 
 def _make_headers(headerlist: list[tuple[str, str]]) -> Headers:
-    try:
-        return Headers([(key, value.strip()) for key, value in headerlist])
-    except ValueError:  # e.g. a NUL byte in a value
-        raise BadRequest("A multipart part header contains invalid characters.") from None
+    # Part headers are request input: browsers send raw UTF-8 file names, so only control
+    # characters are refused (Headers() itself also insists on latin-1, for responses).
+    pairs = [(key, value.strip()) for key, value in headerlist]
+    for key, value in pairs:
+        if any(ch in key or ch in value for ch in "\r\n\0"):
+            raise BadRequest("A multipart part header contains invalid characters.")
+    return Headers.from_list(pairs)

@@ -717,6 +717,24 @@ def parse_cookie(
     return klass(out)
 
 
+# RFC 6265 cookie names are tokens: no separators, whitespace or control characters.
+_cookie_name_forbidden = frozenset('()<>@,;:\\"/[]?={} \t')
+_cookie_domain_forbidden = frozenset(';,="\\ \t')
+
+
+def _check_cookie_name(key: str) -> None:
+    """Refuse a cookie name that would change the meaning of the Set-Cookie header.
+
+    .. note:: Stricter than Werkzeug, which writes any name as is (``"a;Domain=x"`` would
+       add an attribute).
+    """
+    if not key or not key.isprintable() or _cookie_name_forbidden.intersection(key):
+        raise ValueError(
+            f"Invalid cookie name {key!r}: it must be a non-empty token without spaces,"
+            " control characters or any of ()<>@,;:\\\"/[]?={}."
+        )
+
+
 def dump_cookie(
     key: str,
     value: str = "",
@@ -739,10 +757,13 @@ def dump_cookie(
     *secure*. Values outside the safe cookie characters are quoted with escapes that
     :func:`parse_cookie` decodes. Warns when the result exceeds *max_size* (0 disables).
     """
+    _check_cookie_name(key)
     if path is not None:
         # URL path-segment characters plus '%' (already quoted); never ';'.
         path = quote(path, safe="%!$&'()*+,/:=@")
     if domain:
+        if _cookie_domain_forbidden.intersection(domain) or not domain.isprintable():
+            raise ValueError(f"Cookie {key!r}: invalid domain {domain!r}.")
         domain = domain.partition(":")[0].lstrip(".").encode("idna").decode("ascii")
     if isinstance(max_age, timedelta):
         max_age = int(max_age.total_seconds())

@@ -39,8 +39,14 @@ from .wsgi import LimitedStream, get_content_length, get_current_url, get_host, 
 
 WSGIEnvironment = dict[str, t.Any]
 
+# Labels a JSON body may carry: the UTF encodings json.loads detects, plus the legacy
+# ASCII-compatible labels old clients put on what is really ASCII/UTF-8 text (the body is
+# then parsed as UTF-8 and rejected if it is not). Anything else is refused unread.
 _JSON_CHARSETS = frozenset(
-    ("utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be")
+    (
+        "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be",
+        "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252",
+    )
 )
 # Limits on the number of query parameters parsed, so a hostile URL costs bounded work.
 MAX_QUERY_PAIRS = 10_000
@@ -104,13 +110,15 @@ class Request:
         self.environ = environ
         self.shallow = shallow
         self.method = environ.get("REQUEST_METHOD", "GET").upper()
-        raw_path = environ.get("PATH_INFO") or ""
-        try:
-            path = wsgi_to_text(raw_path)
-            self.path_is_valid = True
-        except UnicodeDecodeError:
-            path = raw_path.encode("latin-1").decode("utf-8", "replace")
-            self.path_is_valid = False
+        path = environ.get("PATH_INFO") or ""
+        self.path_is_valid = True
+        if not path.isascii():
+            raw = path.encode("latin-1")
+            try:
+                path = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                path = raw.decode("utf-8", "replace")
+                self.path_is_valid = False
         self.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
@@ -475,9 +483,8 @@ class Request:
                 self.content_length,
                 max_form_memory_size=self.max_form_memory_size,
                 max_form_parts=self.max_form_parts,
+                cls=self.parameter_storage_class,
             )
-            form = self.parameter_storage_class(form.items(multi=True))
-            files = self.parameter_storage_class(files.items(multi=True))
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()

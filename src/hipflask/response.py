@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+import warnings
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from urllib.parse import urljoin
@@ -98,6 +99,7 @@ def _set_header_attr(name: str, doc: str) -> property:
     return property(fget, fset, doc=doc)
 
 
+_new_headers = object.__new__
 _content_types: dict[str, str] = {}
 
 
@@ -106,6 +108,7 @@ def _content_type_for(mimetype: str) -> str:
     content_type = _content_types.get(mimetype)
     if content_type is None:
         content_type = get_content_type(mimetype, "utf-8")
+        _check_header("Content-Type", content_type)
         if len(_content_types) < 256:
             _content_types[mimetype] = content_type
     return content_type
@@ -152,17 +155,21 @@ class Response:
         else:
             self.status = status
         if headers is None:
-            # Hot path: a fresh header list built directly, values known to be safe.
+            # Hot path: the header list is built directly; content types derived from a
+            # mimetype come from a cache of checked values, only an explicit one is checked.
             if content_type is None:
                 if mimetype is None:
                     mimetype = self.default_mimetype
                 if mimetype is not None:
-                    content_type = _content_type_for(mimetype)
-            header_list: list[tuple[str, str]] = []
-            if content_type is not None:
+                    content_type = _content_types.get(mimetype) or _content_type_for(mimetype)
+            else:
                 _check_header("Content-Type", content_type)
-                header_list.append(("Content-Type", content_type))
-            self.headers = Headers.from_list(header_list)
+            header_list: list[tuple[str, str]] = (
+                [("Content-Type", content_type)] if content_type is not None else []
+            )
+            headers_obj = _new_headers(Headers)
+            headers_obj._list = header_list
+            self.headers = headers_obj
             if type(response) is str:
                 body = response.encode()
                 self.response: t.Any = [body]
@@ -510,23 +517,33 @@ class Response:
         samesite: str | None = None,
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header; warns when it exceeds :attr:`max_cookie_size`."""
-        self.headers.add(
-            "Set-Cookie",
-            http.dump_cookie(
-                key,
-                value=value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                max_size=self.max_cookie_size,
-                samesite=samesite,
-                partitioned=partitioned,
-            ),
+        """Add a ``Set-Cookie`` header; warns when it exceeds :attr:`max_cookie_size`.
+
+        An invalid name, or a path or domain that would inject attributes, raises
+        ``ValueError``.
+        """
+        header = http.dump_cookie(
+            key,
+            value=value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            max_size=0,
+            samesite=samesite,
+            partitioned=partitioned,
         )
+        limit = self.max_cookie_size
+        if limit and len(header) > limit:
+            self.cookie_too_large(key, len(header), limit)
+        self.headers.add("Set-Cookie", header)
+
+    def cookie_too_large(self, key: str, size: int, limit: int) -> None:
+        """Called when a Set-Cookie header exceeds *limit* bytes: warns (browsers may drop
+        such cookies silently). The app's response class also logs it."""
+        warnings.warn(_cookie_size_message(key, size, limit), stacklevel=3)
 
     def delete_cookie(
         self,
@@ -705,6 +722,13 @@ class ResponseStream:
     def encoding(self) -> str:
         """Always UTF-8."""
         return "utf-8"
+
+
+def _cookie_size_message(key: str, size: int, limit: int) -> str:
+    return (
+        f"The {key!r} cookie is {size} bytes, over the {limit}-byte limit; browsers may"
+        " silently ignore it."
+    )
 
 
 def _clean_status(value: str | int | HTTPStatus) -> tuple[str, int]:

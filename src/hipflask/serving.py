@@ -12,6 +12,7 @@ TLS helpers, start-up messages and :func:`run_simple`.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import platform
 import signal
@@ -24,7 +25,7 @@ import typing as t
 from collections.abc import Iterable
 from http.server import HTTPServer
 
-from ._serving_http import WSGIRequestHandler
+from ._serving_http import WSGIRequestHandler, _ConnectionTracker
 from ._serving_io import DechunkedInput
 from ._serving_log import _ansi_style, _log
 
@@ -294,6 +295,8 @@ class BaseWSGIServer(HTTPServer):
         self.app = app
         self.passthrough_errors = passthrough_errors
         self._unix_path: str | None = None
+        self._tracker = _ConnectionTracker()
+        self._serving = False
         self.address_family = family = select_address_family(host, port)
         server_address = get_sockaddr(host, int(port), family)
         super().__init__(
@@ -348,12 +351,21 @@ class BaseWSGIServer(HTTPServer):
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Serve until interrupted (Ctrl+C, or SIGTERM under :func:`run_simple`)."""
+        self._serving = True
         try:
             super().serve_forever(poll_interval=poll_interval)
         except KeyboardInterrupt:
             pass
         finally:
+            self._serving = False
             self.server_close()
+
+    def stop_gracefully(self, timeout: float = 3.0) -> bool:
+        """Stop accepting, close idle keep-alive connections and wait up to *timeout*
+        seconds for requests in flight. Returns False if some were still running."""
+        if self._serving:
+            self.shutdown()
+        return self._tracker.drain(timeout)
 
     def handle_error(self, request: t.Any, client_address: t.Any) -> None:
         if self.passthrough_errors:
@@ -417,9 +429,7 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
 
 
 # Forking needs os.fork (POSIX); elsewhere the class exists but refuses to start.
-_ForkingMixIn: type = (
-    socketserver.ForkingMixIn if can_fork else type("_ForkingMixIn", (), {})
-)
+_ForkingMixIn: type = socketserver.ForkingMixIn if can_fork else type("_ForkingMixIn", (), {})
 
 
 class ForkingWSGIServer(_ForkingMixIn, BaseWSGIServer):
@@ -570,11 +580,13 @@ def run_simple(
                 os.environ[SERVER_FD_ENV] = str(server.fileno())
             try:
                 run_with_reloader(
-                    server.serve_forever,
+                    # A short poll so a restart stops accepting promptly.
+                    functools.partial(server.serve_forever, poll_interval=0.1),
                     extra_files=extra_files,
                     exclude_patterns=exclude_patterns,
                     interval=reloader_interval,
                     reloader_type=reloader_type,
+                    before_restart=server.stop_gracefully,
                 )
             finally:
                 server.server_close()

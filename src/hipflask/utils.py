@@ -132,6 +132,7 @@ class environ_property(_DictAccessorProperty[_T]):
     read_only = True
 
     def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
+        """The mapping the value lives in: ``instance.environ``."""
         return instance.environ
 
 
@@ -139,6 +140,7 @@ class header_property(_DictAccessorProperty[_T]):
     """An attribute read from and written to ``obj.headers[name]``."""
 
     def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
+        """The mapping the value lives in: ``instance.headers``."""
         return instance.headers
 
 
@@ -307,7 +309,8 @@ def __getattr__(name: str) -> t.Any:
     if name in ("send_file", "send_from_directory"):
         from . import sending
 
-        return getattr(sending, name)
+        # Werkzeug's signatures (they take the environ): the environ-level functions.
+        return getattr(sending, f"wsgi_{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -9,6 +9,7 @@ from .exceptions import BadRequest, HTTPException
 from .globals import current_app
 from .request import Request as RequestBase
 from .response import Response as ResponseBase
+from .response import _cookie_size_message
 
 if t.TYPE_CHECKING:
     from .routing import Rule
@@ -137,6 +138,16 @@ class Response(ResponseBase):
         if current_app:
             return t.cast(int, current_app.config["MAX_COOKIE_SIZE"])
         return ResponseBase.max_cookie_size
+
+    def cookie_too_large(self, key: str, size: int, limit: int) -> None:
+        """Warn, and log a warning through ``app.logger`` naming the cookie and its size.
+
+        .. note:: Differs from Flask, which only issues a Python warning (easy to miss in a
+           server log).
+        """
+        super().cookie_too_large(key, size, limit)
+        if current_app:
+            current_app.logger.warning(_cookie_size_message(key, size, limit))
 
 
 __all__ = ["Request", "Response"]

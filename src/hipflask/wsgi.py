@@ -236,6 +236,7 @@ class LimitedStream(io.RawIOBase):
         return b""
 
     def readinto(self, b: t.Any) -> int:
+        """Read into the buffer *b*, never past the limit; the number of bytes read."""
         size = len(b)
         remaining = self.limit - self._pos
         if remaining <= 0:
@@ -327,6 +328,7 @@ class LimitedStream(io.RawIOBase):
         return self._pos
 
     def readable(self) -> bool:
+        """Always True: this is a read-only stream."""
         return True
 
 

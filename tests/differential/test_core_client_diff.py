@@ -244,7 +244,7 @@ def test_session_across_requests(diff: Differ) -> None:
 def test_follow_redirects_and_history(diff: Differ) -> None:
     def probe(fw: FW) -> Any:
         client = build(fw).test_client()
-        out = []
+        out: list[Any] = []
         r = client.get("/r1", follow_redirects=True)
         out.append(
             (
@@ -285,7 +285,7 @@ def test_external_redirect_is_not_followed_into_the_app(diff: Differ) -> None:
 def test_with_client_preserves_context(diff: Differ) -> None:
     def probe(fw: FW) -> Any:
         app = build(fw)
-        out = []
+        out: list[Any] = []
         with app.test_client() as client:
             client.get("/echo?x=1", headers={"X-Test": "ctx"})
             out.append((fw.request.path, fw.request.args["x"], fw.request.headers["X-Test"]))

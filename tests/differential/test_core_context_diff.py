@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -64,7 +65,7 @@ def build_hooks(fw: FW, log: list[str]) -> Any:
         raise ZeroDivisionError("boom")
 
     @app.route("/abort")
-    def aborted() -> str:
+    def aborted() -> Any:
         log.append("view abort")
         fw.abort(418)
 
@@ -159,7 +160,7 @@ def test_g_is_per_request(diff: Differ) -> None:
 def test_test_request_context_arguments(diff: Differ) -> None:
     def probe(fw: FW) -> Any:
         app = fw.Flask(__name__)
-        out = []
+        out: list[Any] = []
         with app.test_request_context("/hello", method="POST"):
             out.append((fw.request.path, fw.request.method))
         with app.test_request_context(
@@ -301,3 +302,25 @@ def test_threads_see_their_own_request(diff: Differ) -> None:
         return results
 
     assert diff.same(probe) == {"a": b"/a", "b": b"/b"}
+
+
+def test_contextvars_follow_asyncio_tasks(diff: Differ) -> None:
+    """Each task keeps the context it was created in (contextvars, not thread locals)."""
+
+    def probe(fw: FW) -> Any:
+        app = fw.Flask(__name__)
+
+        async def read(delay: float) -> str:
+            await asyncio.sleep(delay)
+            return fw.request.path
+
+        async def main() -> list[str]:
+            with app.test_request_context("/first"):
+                first = asyncio.ensure_future(read(0.01))
+            with app.test_request_context("/second"):
+                second = asyncio.ensure_future(read(0))
+            return list(await asyncio.gather(first, second))
+
+        return asyncio.run(main())
+
+    assert diff.same(probe) == ["/first", "/second"]

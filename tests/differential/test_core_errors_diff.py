@@ -41,7 +41,7 @@ def build_handlers(fw: FW) -> Any:
     app = fw.Flask(__name__)
     exc = fw.exceptions
 
-    class PaymentRequired(exc.HTTPException):
+    class PaymentRequired(exc.HTTPException):  # type: ignore[name-defined]
         code = 402
         description = "Pay up."
 

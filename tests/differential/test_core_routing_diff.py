@@ -315,10 +315,10 @@ class _ListConverterMixin:
 
 
 def build_custom_converter(fw: FW) -> Any:
-    class ListConverter(_ListConverterMixin, fw.routing.BaseConverter):  # type: ignore[misc]
+    class ListConverter(_ListConverterMixin, fw.routing.BaseConverter):
         pass
 
-    class EvenConverter(fw.routing.BaseConverter):  # type: ignore[misc]
+    class EvenConverter(fw.routing.BaseConverter):
         regex = r"\d+"
 
         def to_python(self, value: str) -> int:

@@ -27,7 +27,7 @@ HeadersInput = t.Union[
 def _check_header(key: str, value: str) -> None:
     # Hot path: isprintable() is one C pass and is False for CR, LF and NUL; only the
     # rare value with a tab or another non-printable character gets the exact checks.
-    if value.isprintable() and key.isprintable():
+    if value.isprintable() and key.isprintable() and value.isascii() and key.isascii():
         return
     if "\n" in value or "\r" in value or "\0" in value:
         raise ValueError(
@@ -39,13 +39,22 @@ def _check_header(key: str, value: str) -> None:
             f"Header name {key!r} contains a newline or NUL character, which would"
             " allow header injection."
         )
+    # PEP 3333: header names and values travel as latin-1.
+    try:
+        key.encode("latin-1")
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"Header {key!r}: {value!r} has characters outside latin-1, which HTTP headers"
+            " cannot carry; encode the value first (for file names, RFC 8187)."
+        ) from None
 
 
 def _str_header_value(key: str, value: t.Any) -> str:
     if value.__class__ is not str:
         value = str(value)
     _check_header(key, value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _options_header_vkw(value: t.Any, kw: dict[str, t.Any]) -> str:
@@ -226,7 +235,7 @@ class Headers:
             value = _options_header_vkw(value, kwargs)
         if value.__class__ is not str:
             value = str(value)
-        if not (value.isprintable() and key.isprintable()):
+        if not (value.isascii() and value.isprintable() and key.isascii() and key.isprintable()):
             _check_header(key, value)
         self._list.append((key, value))
 
@@ -245,7 +254,7 @@ class Headers:
             value = _options_header_vkw(value, kwargs)
         if value.__class__ is not str:
             value = str(value)
-        if not (value.isprintable() and key.isprintable()):
+        if not (value.isascii() and value.isprintable() and key.isascii() and key.isprintable()):
             _check_header(key, value)
         lst = self._list
         ikey = key.lower()
@@ -389,7 +398,7 @@ class EnvironHeaders(ImmutableHeadersMixin, Headers):
             ekey = key.upper().replace("-", "_")
             rv = self.environ.get(ekey if ekey in _CONTENT_KEYS else "HTTP_" + ekey)
             if rv is not None:
-                return rv  # type: ignore[no-any-return]
+                return rv
         raise _key_error(key)
 
     def _get_key(self, key: str) -> str:
@@ -402,7 +411,11 @@ class EnvironHeaders(ImmutableHeadersMixin, Headers):
         self, key: str, default: t.Any = None, type: cabc.Callable[[str], t.Any] | None = None
     ) -> t.Any:
         """The value of *key* (converted by *type*), else *default*."""
-        rv = self._lookup(key)
+        if key.__class__ is not str:
+            return default
+        # Hot path, inlined: request.headers.get("X") is the most common header read.
+        ekey = key.upper().replace("-", "_")
+        rv = self.environ.get(ekey if ekey in _CONTENT_KEYS else "HTTP_" + ekey)
         if rv is None:
             return default
         if type is None:

@@ -41,27 +41,35 @@ class ImmutableListMixin:
         _immutable_error(self)
 
     def append(self, item: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def remove(self, item: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def extend(self, iterable: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def insert(self, pos: t.Any, value: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def pop(self, index: t.Any = -1) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def reverse(self) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def sort(self, key: t.Any = None, reverse: bool = False) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def clear(self) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
 
@@ -88,18 +96,22 @@ class ImmutableDictMixin:
         return rv
 
     def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def update(self, arg: t.Any = None, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def __ior__(self, other: t.Any) -> t.Any:
         _immutable_error(self)
 
     def pop(self, key: t.Any, default: t.Any = None) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def popitem(self) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def __setitem__(self, key: t.Any, value: t.Any) -> None:
@@ -109,6 +121,7 @@ class ImmutableDictMixin:
         _immutable_error(self)
 
     def clear(self) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
 
@@ -122,18 +135,23 @@ class ImmutableMultiDictMixin(ImmutableDictMixin):
         return self.items(multi=True)  # type: ignore[attr-defined]
 
     def add(self, key: t.Any, value: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def popitemlist(self) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def poplist(self, key: t.Any) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def setlist(self, key: t.Any, new_list: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def setlistdefault(self, key: t.Any, default_list: t.Any = None) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
 
@@ -149,45 +167,58 @@ class ImmutableHeadersMixin:
         _immutable_error(self)
 
     def set(self, key: t.Any, value: t.Any, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def setlist(self, key: t.Any, values: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def add(self, key: t.Any, value: t.Any, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def add_header(self, key: t.Any, value: t.Any, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def remove(self, key: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def extend(self, arg: t.Any = None, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def update(self, arg: t.Any = None, /, **kwargs: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def __ior__(self, other: t.Any) -> t.Any:
         _immutable_error(self)
 
     def insert(self, pos: t.Any, value: t.Any) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def pop(self, key: t.Any = None, default: t.Any = None) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def popitem(self) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def setdefault(self, key: t.Any, default: t.Any) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def setlistdefault(self, key: t.Any, default: t.Any) -> t.Any:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
     def clear(self) -> None:
+        """Refused: the object is read-only (raises ``TypeError``)."""
         _immutable_error(self)
 
 
@@ -204,6 +235,7 @@ class UpdateDictMixin:
             self.on_update(self)
 
     def setdefault(self, key: t.Any, default: t.Any = None) -> t.Any:
+        """As ``dict.setdefault``, then calls ``on_update`` if anything changed."""
         modified = key not in self  # type: ignore[operator]
         rv = super().setdefault(key, default)  # type: ignore[misc]
         if modified:
@@ -211,6 +243,7 @@ class UpdateDictMixin:
         return rv
 
     def pop(self, key: t.Any, *default: t.Any) -> t.Any:
+        """As ``dict.pop``, then calls ``on_update`` if anything changed."""
         modified = key in self  # type: ignore[operator]
         rv = super().pop(key, *default)  # type: ignore[misc]
         if modified:
@@ -226,15 +259,18 @@ class UpdateDictMixin:
         self._changed()
 
     def clear(self) -> None:
+        """As ``dict.clear``, then calls ``on_update`` if anything changed."""
         super().clear()  # type: ignore[misc]
         self._changed()
 
     def popitem(self) -> t.Any:
+        """As ``dict.popitem``, then calls ``on_update`` if anything changed."""
         rv = super().popitem()  # type: ignore[misc]
         self._changed()
         return rv
 
     def update(self, arg: t.Any = None, /, **kwargs: t.Any) -> None:
+        """As ``dict.update``, then calls ``on_update`` if anything changed."""
         if arg is None:
             super().update(**kwargs)  # type: ignore[misc]
         else:

@@ -192,7 +192,10 @@ def parse_if_range_header(value: str | None) -> IfRange:
     dt = parse_date(value)
     if dt is not None:
         return IfRange(date=dt)
-    return IfRange(unquote_etag(value)[0])
+    etag = unquote_etag(value)[0]
+    if etag is None or '"' in etag:  # a malformed etag from the client: ignore the header
+        return IfRange()
+    return IfRange(etag)
 
 
 def parse_range_header(value: str | None, make_inclusive: bool = True) -> Range | None:

@@ -24,6 +24,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 import threading
@@ -68,6 +69,8 @@ logger = logging.getLogger("hipflask.debug")
 
 #: Largest POST body the debugger reads (a pasted block of code).
 MAX_COMMAND_BYTES = 256 * 1024
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")
 
 _RESOURCES = {
     "debugger.css": "text/css; charset=utf-8",
@@ -189,6 +192,11 @@ class DebuggedApplication:
 
     ``trusted_hosts`` lists the host names the debugger answers to (a leading dot allows
     subdomains); the development server appends the host it binds to.
+
+    Unlike Werkzeug's, the helper methods (``pin_auth``, ``get_resource``,
+    ``execute_command``, ...) take the WSGI environ and return a ``(status, headers,
+    body)`` tuple instead of Request/Response objects, so the debugger does not depend on
+    the request and response code it may be debugging.
     """
 
     #: Seconds a wrong PIN is held back (four times that after five wrong PINs).
@@ -207,8 +215,11 @@ class DebuggedApplication:
         pin_security: bool = True,
         pin_logging: bool = True,
     ) -> None:
-        if not request_key:
-            raise ValueError("DebuggedApplication: request_key must be a non-empty string")
+        if not _URL_SAFE.fullmatch(request_key or ""):
+            raise ValueError(
+                f"DebuggedApplication: request_key {request_key!r} must be a non-empty"
+                " string of letters, digits and '_.-~' (it is used in URLs as is)"
+            )
         self.app = app
         self.evalex = evalex
         self.request_key = request_key
@@ -229,7 +240,7 @@ class DebuggedApplication:
         self._pin_cookie = ""
         # Make the signing key now: a reloading parent must put it in the environment
         # before it starts the child that serves (see auth._cookie_key).
-        self._cookie: PinCookie | None = PinCookie(name="")
+        self._cookie = PinCookie(name="")  # named once the PIN facts are computed
         if not pin_security:
             self.pin = None
         if os.environ.get(RUN_MAIN_ENV) == "true":
@@ -241,7 +252,6 @@ class DebuggedApplication:
         if not self._pin_computed:
             pin, cookie_name = get_pin_and_cookie_name(self.app)
             self._pin, self._pin_cookie, self._pin_computed = pin, cookie_name, True
-            assert self._cookie is not None
             self._cookie.name = cookie_name
 
     @property
@@ -265,7 +275,6 @@ class DebuggedApplication:
     def pin_cookie(self) -> PinCookie:
         """Signs and checks the PIN cookie (per-process key)."""
         self._compute_pin()
-        assert self._cookie is not None
         return self._cookie
 
     @property

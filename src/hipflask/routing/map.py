@@ -70,11 +70,12 @@ class Map:
         return False
 
     def iter_rules(self, endpoint: t.Any | None = None) -> t.Iterator[Rule]:
-        """Every rule, or the rules of *endpoint*, in the order they were added."""
+        """The rules of *endpoint*, or every rule grouped by endpoint (endpoints in the order
+        first seen; within one, in building order), as Werkzeug lists them."""
         self.update()
         if endpoint is not None:
             return iter(self._rules_by_endpoint.get(endpoint, ()))
-        return iter(self._rules)
+        return (rule for rules in self._rules_by_endpoint.values() for rule in rules)
 
     def add(self, rulefactory: Rule) -> None:
         """Add a rule (or everything a rule factory yields) and mark the map for recompiling."""
@@ -98,6 +99,14 @@ class Map:
             matcher.finish()
             for rules in self._rules_by_endpoint.values():
                 rules.sort(key=Rule.build_compare_key)
+            for rule in self._rules:
+                rule._needs_adapter = rule.redirect_to is not None or (
+                    self.redirect_defaults
+                    and any(
+                        other.provides_defaults_for(rule)
+                        for other in self._rules_by_endpoint[rule.endpoint]
+                    )
+                )
             self._matcher = matcher
             self._remap = False
 
@@ -383,7 +392,8 @@ class MapAdapter:
             or (not url_map.host_matching and domain == self.subdomain)
         ):
             return f"{script}/{path.lstrip('/')}"
-        scheme = url_scheme or self.url_scheme
+        # Rules are for HTTP: any scheme becomes http or https, as Werkzeug does.
+        scheme = "https" if (url_scheme or self.url_scheme) in ("https", "wss") else "http"
         return f"{scheme}://{host}{script}/{path.lstrip('/')}"
 
     def _partial_build(

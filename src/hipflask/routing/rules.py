@@ -137,6 +137,9 @@ class Rule:
         self._converters: dict[str, BaseConverter] = {}
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[RulePart] = []
+        # Set by Map.update(): matching this rule may redirect (redirect_to, or a rule of the
+        # same endpoint provides its defaults), so the app must use the full adapter.
+        self._needs_adapter = True
 
     # -- binding and compiling -------------------------------------------------------------
 

@@ -44,6 +44,11 @@ def stream():
     return app.response_class(generate(), mimetype="text/plain")
 
 
+@app.route("/dir/")
+def directory():
+    return "directory"
+
+
 @app.cli.command("greet")
 def greet():
     """Print a greeting naming the app."""

@@ -12,6 +12,7 @@ import http.client
 import os
 import shutil
 import signal
+from signal import SIGTERM
 import socket
 import subprocess
 import sys
@@ -107,11 +108,11 @@ class Proc:
             pass
         return pids
 
-    def signal(self, signum: int) -> None:
+    def send_signal(self, signum: int) -> None:
         if self.alive():
             os.kill(self.pid, signum)
 
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 15) -> int:
+    def stop(self, signum: int = SIGTERM, timeout: float = 15) -> int:
         """Stop the process by its pid; return its exit status."""
         if self.alive():
             os.kill(self.pid, signum)
