@@ -12,7 +12,6 @@ import io
 import re
 import socket
 import sys
-import threading
 import time
 import traceback
 import typing as t
@@ -23,6 +22,7 @@ from ._serving_io import (
     DechunkedInput,
     _BodyInput,
     _ConnectionLost,
+    _ConnectionTracker,
     _FileWrapper,
     _FixedLengthInput,
     _http_date_now,
@@ -143,58 +143,6 @@ class _RequestHeaders:
 # the handler
 
 
-class _ConnectionTracker:
-    """Idle connections and in-flight requests of a server, for stopping it gracefully.
-
-    The reloader uses it to restart without dropping a request: stop accepting, close
-    idle keep-alive connections, let in-flight requests finish (bounded), then exit.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: set[socket.socket] = set()
-        self._busy = 0
-        self._quiet = threading.Event()
-        self._quiet.set()
-        self.draining = False
-
-    def idle(self, conn: socket.socket) -> bool:
-        """*conn* waits for its next request; False if the server is stopping."""
-        with self._lock:
-            if self.draining:
-                return False
-            self._idle.add(conn)
-            return True
-
-    def busy(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._idle.discard(conn)
-            self._busy += 1
-            self._quiet.clear()
-
-    def done(self) -> None:
-        with self._lock:
-            self._busy -= 1
-            if self._busy == 0:
-                self._quiet.set()
-
-    def closed(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._idle.discard(conn)
-
-    def drain(self, timeout: float) -> bool:
-        """Close idle connections and wait up to *timeout* s for requests in flight."""
-        with self._lock:
-            self.draining = True
-            idle, self._idle = self._idle, set()
-        for conn in idle:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)  # wakes the handler blocked reading it
-            except OSError:
-                pass
-        return self._quiet.wait(timeout)
-
-
 class WSGIRequestHandler(BaseHTTPRequestHandler):
     """Serve WSGI over HTTP/1.1 with keep-alive, chunked bodies both ways and strict parsing.
 
@@ -221,7 +169,6 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self._linger = False
         self._requests = 0
         self._handshake_failed = False
-        self._in_request = False
         self._tracker: _ConnectionTracker | None = getattr(self.server, "_tracker", None)
         conn = self.request
         if conn.family in (socket.AF_INET, socket.AF_INET6):
@@ -290,14 +237,17 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         """The request line and header lines (CRLF stripped), or None if the client left."""
         first_wait = self.keep_alive_timeout if self._requests else self.request_header_timeout
         self.connection.settimeout(first_wait)
+        tracker = self._tracker
+        if tracker is not None and not tracker.idle(self.connection, fresh=not self._requests):
+            return None  # the server is stopping: do not wait for another request
         try:
             if not t.cast(io.BufferedReader, self.rfile).peek(1):
                 return None
         except (TimeoutError, OSError):
             return None
-        self._in_request = True
-        if self._tracker is not None:
-            self._tracker.busy(self.connection)
+        finally:
+            if tracker is not None:
+                tracker.busy(self.connection)
         deadline = time.monotonic() + self.request_header_timeout
         line_too_long = _HTTPError(414, "The request line is too long.")
         headers_too_long = _HTTPError(431, "The request header section is over 64 kB.")
@@ -399,20 +349,6 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.command = ""
         self.path = ""
         self.request_version = "HTTP/1.1"
-        tracker = self._tracker
-        if tracker is not None and not tracker.idle(self.connection):
-            return  # the server is stopping: do not wait for another request
-        self._in_request = False
-        try:
-            self._serve_one()
-        finally:
-            if tracker is not None:
-                if self._in_request:
-                    tracker.done()
-                else:
-                    tracker.closed(self.connection)
-
-    def _serve_one(self) -> None:
         try:
             lines = self._read_head()
             if lines is None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import select
 import socket
+import threading
 import time
 import typing as t
 from email.utils import formatdate
@@ -443,3 +445,84 @@ def _http_date_now() -> str:
     if _date_cache[0] != now:
         _date_cache = (now, formatdate(now, usegmt=True))
     return _date_cache[1]
+
+
+# ---------------------------------------------------------------------------------------
+# connection bookkeeping for a graceful stop
+
+
+class _ConnectionTracker:
+    """Connections that owe a response, and idle ones, so a server can stop gracefully.
+
+    The reloader restarts without dropping a request: stop accepting, close idle
+    keep-alive connections, give fresh connections a moment to send their request, let
+    requests in flight finish (bounded), then exit. Accounting: a connection counts as
+    busy from ``opened`` (accept) to ``closed`` except while it waits in ``idle``.
+    """
+
+    #: How long a just-accepted connection may take to send its first byte during a stop.
+    fresh_grace = 0.25
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[socket.socket, bool] = {}  # connection -> fresh (no request yet)
+        self._busy = 0
+        self._quiet = threading.Event()
+        self._quiet.set()
+        self.draining = False
+
+    def _add(self, delta: int) -> None:
+        self._busy += delta
+        if self._busy == 0:
+            self._quiet.set()
+        else:
+            self._quiet.clear()
+
+    def opened(self) -> None:
+        with self._lock:
+            self._add(1)
+
+    def closed(self) -> None:
+        with self._lock:
+            self._add(-1)
+
+    def idle(self, conn: socket.socket, fresh: bool) -> bool:
+        """*conn* waits for a request. False (keep-alive while stopping): close it."""
+        with self._lock:
+            if self.draining and not fresh:
+                return False
+            self._idle[conn] = fresh
+            self._add(-1)
+            return True
+
+    def busy(self, conn: socket.socket) -> None:
+        """The wait of *conn* ended (a request arrived, or the client left)."""
+        with self._lock:
+            if self._idle.pop(conn, None) is not None:
+                self._add(1)
+
+    def _close_idle(self, fresh: bool) -> None:
+        with self._lock:
+            chosen = [conn for conn, is_fresh in self._idle.items() if is_fresh == fresh]
+        for conn in chosen:
+            try:
+                if select.select([conn], [], [], 0)[0]:
+                    continue  # a request is already arriving: let it be served
+                conn.shutdown(socket.SHUT_RDWR)  # wakes the handler blocked on it
+            except (OSError, ValueError):
+                pass
+
+    def drain(self, timeout: float) -> bool:
+        """Close idle connections, then wait up to *timeout* s for the busy ones."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self.draining = True
+        self._close_idle(fresh=False)
+        grace_end = time.monotonic() + self.fresh_grace
+        while time.monotonic() < grace_end:
+            with self._lock:
+                if True not in self._idle.values():
+                    break
+            time.sleep(0.01)
+        self._close_idle(fresh=True)
+        return self._quiet.wait(max(0.0, deadline - time.monotonic()))

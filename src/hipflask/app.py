@@ -24,9 +24,7 @@ import weakref
 from inspect import iscoroutinefunction
 from itertools import chain
 
-from . import signals
 from .appbase import App
-from .signals import got_request_exception, request_finished, request_started
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -40,6 +38,13 @@ from .globals import _cv_app, _cv_request, request, request_ctx
 from .response import Response as BaseResponse
 from .routing import RequestRedirect, RoutingException, WebsocketMismatch
 from .routing.matcher import NoMatch, RequestPath
+from .signals import (
+    appcontext_tearing_down,
+    got_request_exception,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -381,17 +386,19 @@ class Flask(App):
             for name in chain(request_ctx.request.blueprints, (None,)):
                 for func in reversed(self.teardown_request_funcs.get(name, ())):
                     self.ensure_sync(func)(exc)
-        if signals.request_tearing_down.receivers:
-            signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+        if request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run ``teardown_appcontext`` functions in reverse order."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in reversed(self.teardown_appcontext_funcs):
-            self.ensure_sync(func)(exc)
-        if signals.appcontext_tearing_down.receivers:
-            signals.appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+        funcs = self.teardown_appcontext_funcs
+        if funcs:
+            for func in reversed(funcs):
+                self.ensure_sync(func)(exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     # -- responses -------------------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ import sys
 import typing as t
 from functools import update_wrapper
 
-from . import signals
 from .exceptions import HTTPException
 from .globals import _cv_app, _cv_request
+from .signals import appcontext_popped, appcontext_pushed
 
 if t.TYPE_CHECKING:
     from types import TracebackType
@@ -162,8 +162,8 @@ class AppContext:
     def push(self) -> None:
         """Make this the current application context."""
         self._cv_tokens.append(_cv_app.set(self))
-        if signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+        if appcontext_pushed.receivers:
+            appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Unbind this context, running ``teardown_appcontext`` functions if it is the last."""
@@ -177,8 +177,8 @@ class AppContext:
             _cv_app.reset(self._cv_tokens.pop())
         if ctx is not self:
             raise AssertionError(f"Popped the wrong app context ({ctx!r} instead of {self!r}).")
-        if signals.appcontext_popped.receivers:
-            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+        if appcontext_popped.receivers:
+            appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def __enter__(self) -> AppContext:
         self.push()

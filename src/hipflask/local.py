@@ -13,6 +13,16 @@ from contextvars import ContextVar
 T = t.TypeVar("T")
 
 
+def _forward(name: str) -> t.Callable[..., t.Any]:
+    """A proxy method that calls the dunder *name* on the current object."""
+
+    def method(self: LocalProxy[t.Any], *args: t.Any) -> t.Any:
+        return getattr(self._get_current_object(), name)(*args)
+
+    method.__name__ = name
+    return method
+
+
 class LocalProxy(t.Generic[T]):
     """Forwards every operation to the object the current context binds.
 
@@ -149,6 +159,45 @@ class LocalProxy(t.Generic[T]):
 
     def __hash__(self) -> int:
         return hash(self._get_current_object())
+
+    # Arithmetic, bitwise and numeric conversions are forwarded too (as Werkzeug's proxy).
+    __add__ = _forward("__add__")
+    __radd__ = _forward("__radd__")
+    __sub__ = _forward("__sub__")
+    __rsub__ = _forward("__rsub__")
+    __mul__ = _forward("__mul__")
+    __rmul__ = _forward("__rmul__")
+    __matmul__ = _forward("__matmul__")
+    __rmatmul__ = _forward("__rmatmul__")
+    __truediv__ = _forward("__truediv__")
+    __rtruediv__ = _forward("__rtruediv__")
+    __floordiv__ = _forward("__floordiv__")
+    __rfloordiv__ = _forward("__rfloordiv__")
+    __mod__ = _forward("__mod__")
+    __rmod__ = _forward("__rmod__")
+    __divmod__ = _forward("__divmod__")
+    __rdivmod__ = _forward("__rdivmod__")
+    __pow__ = _forward("__pow__")
+    __rpow__ = _forward("__rpow__")
+    __lshift__ = _forward("__lshift__")
+    __rlshift__ = _forward("__rlshift__")
+    __rshift__ = _forward("__rshift__")
+    __rrshift__ = _forward("__rrshift__")
+    __and__ = _forward("__and__")
+    __rand__ = _forward("__rand__")
+    __xor__ = _forward("__xor__")
+    __rxor__ = _forward("__rxor__")
+    __or__ = _forward("__or__")
+    __ror__ = _forward("__ror__")
+    __neg__ = _forward("__neg__")
+    __pos__ = _forward("__pos__")
+    __abs__ = _forward("__abs__")
+    __invert__ = _forward("__invert__")
+    __int__ = _forward("__int__")
+    __float__ = _forward("__float__")
+    __index__ = _forward("__index__")
+    __complex__ = _forward("__complex__")
+    __round__ = _forward("__round__")
 
     def __enter__(self) -> t.Any:
         return self._get_current_object().__enter__()  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ if t.TYPE_CHECKING:
 
 @t.no_type_check
 def _errors_stream() -> t.TextIO:
-    return request.environ["wsgi.errors"] if request else sys.stderr
+    return request.environ.get("wsgi.errors", sys.stderr) if request else sys.stderr
 
 
 class _WSGIErrorsStream:

@@ -149,7 +149,9 @@ class Response:
     ) -> None:
         self.direct_passthrough = direct_passthrough
         self._on_close: list[t.Callable[[], t.Any]] | tuple[()] = ()
-        if status is None or status == 200:
+        if status is None:
+            status = self.default_status
+        if status == 200:
             self._status = "200 OK"
             self._status_code = 200
         else:
@@ -225,8 +227,10 @@ class Response:
         """Replace the body with *value* (str is encoded as UTF-8) and set Content-Length."""
         if isinstance(value, str):
             value = value.encode()
-        else:
+        elif isinstance(value, (bytearray, memoryview)):
             value = bytes(value)
+        elif not isinstance(value, bytes):
+            raise TypeError(f"The response body must be str or bytes, not {type(value).__name__}.")
         self.response = [value]
         if self.automatically_set_content_length:
             self.headers["Content-Length"] = str(len(value))

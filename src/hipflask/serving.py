@@ -25,8 +25,8 @@ import typing as t
 from collections.abc import Iterable
 from http.server import HTTPServer
 
-from ._serving_http import WSGIRequestHandler, _ConnectionTracker
-from ._serving_io import DechunkedInput
+from ._serving_http import WSGIRequestHandler
+from ._serving_io import DechunkedInput, _ConnectionTracker
 from ._serving_log import _ansi_style, _log
 
 if t.TYPE_CHECKING:
@@ -329,6 +329,18 @@ class BaseWSGIServer(HTTPServer):
             raise
         if family == af_unix:
             self._unix_path = address
+
+    def process_request(self, request: t.Any, client_address: t.Any) -> None:
+        if not self.multiprocess:  # a forked handler cannot report back
+            self._tracker.opened()
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: t.Any) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            if not self.multiprocess:
+                self._tracker.closed()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall start-up.

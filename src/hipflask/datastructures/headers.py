@@ -39,6 +39,9 @@ def _check_header(key: str, value: str) -> None:
             f"Header name {key!r} contains a newline or NUL character, which would"
             " allow header injection."
         )
+    # Location headers may hold an IRI: get_wsgi_headers() converts them to a URI on output.
+    if key.lower() in ("location", "content-location") and value.isprintable():
+        return
     # PEP 3333: header names and values travel as latin-1.
     try:
         key.encode("latin-1")
