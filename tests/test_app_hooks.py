@@ -166,6 +166,8 @@ def hooked_app(fw: FW, log: list[str]) -> t.Any:
                 "before_request",
                 "view 1",
                 "after_request b",
+                # the 500 response is finalized too: after_request b runs (and fails) again
+                "after_request b",
                 "teardown_request ValueError",
                 "teardown_appcontext ValueError",
             ],
@@ -402,7 +404,7 @@ def test_unhandled_exception_is_logged_and_hidden(fw: FW) -> None:
     app.logger.addHandler(cap)
     app.logger.propagate = False
 
-    @app.route("/secret/<x>")
+    @app.route("/secret/<x>", methods=["POST"])
     def secret(x: str) -> str:
         raise RuntimeError("database password is hunter2")
 
@@ -423,6 +425,10 @@ def test_unhandled_exception_goes_to_wsgi_errors_by_default(fw: FW) -> None:
     @app.route("/")
     def index() -> str:
         raise RuntimeError("logged here")
+
+    # pytest's own root handlers would otherwise stop the default handler being added
+    app.logger.addHandler(fw.flask_logging.default_handler)
+    app.logger.propagate = False
 
     errors = io.StringIO()
     status, _, body = call(app, environ("/", **{"wsgi.errors": errors}))
@@ -480,7 +486,7 @@ def test_trap_bad_request_errors(fw: FW) -> None:
 
         @app.route("/", methods=["POST"])
         def index() -> str:
-            return fw.request.form["missing"]
+            return fw.request.form["zzkey"]
 
         @app.route("/abort400")
         def abort400() -> str:
@@ -491,13 +497,13 @@ def test_trap_bad_request_errors(fw: FW) -> None:
     # default: 400, and the key name is not disclosed
     r = build().test_client().post("/", data={"a": "1"})
     assert r.status_code == 400
-    assert b"missing" not in r.data
+    assert b"zzkey" not in r.data
     # debug mode traps BadRequestKeyError (so the developer sees the KeyError)
     with pytest.raises(KeyError):
         build(DEBUG=True).test_client().post("/", data={"a": "1"})
     # explicitly False in debug: 400 that names the key
     r = build(DEBUG=True, TRAP_BAD_REQUEST_ERRORS=False).test_client().post("/", data={"a": "1"})
-    assert r.status_code == 400 and b"missing" in r.data
+    assert r.status_code == 400 and b"zzkey" in r.data
     # True traps every BadRequest
     with pytest.raises(fw.exceptions.BadRequest):
         build(TRAP_BAD_REQUEST_ERRORS=True, TESTING=True).test_client().get("/abort400")
@@ -664,7 +670,8 @@ def test_bad_return_values_are_type_errors(fw: FW, name: str) -> None:
     msg = str(info.value)
     if name in ("none", "int", "set", "float"):
         assert "did not return a valid response" in msg
-        assert f"'{name}'" in msg
+        if fw.is_hip or name == "none":
+            assert f"'{name}'" in msg  # hipflask also names the endpoint here
     else:
         assert "tuple" in msg
 

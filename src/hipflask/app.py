@@ -31,12 +31,10 @@ from .exceptions import (
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
-    MethodNotAllowed,
-    NotFound,
 )
 from .globals import _cv_app, _cv_request, request, request_ctx
 from .response import Response as BaseResponse
-from .routing import RequestRedirect, RoutingException, WebsocketMismatch
+from .routing import RequestRedirect, RoutingException
 from .routing.matcher import NoMatch, RequestPath
 from .signals import (
     appcontext_tearing_down,
@@ -255,11 +253,7 @@ class Flask(App):
                     url_map.default_subdomain or "", request.path, request.method
                 )
             except NoMatch as e:
-                if e.have_match_for:
-                    raise MethodNotAllowed(valid_methods=sorted(e.have_match_for)) from None
-                if e.websocket_mismatch:
-                    raise WebsocketMismatch() from None
-                raise NotFound() from None
+                raise e.http_error() from None
             except RequestPath:
                 # Only the adapter knows the host and script root for the redirect URL.
                 adapter = ctx.url_adapter
@@ -542,7 +536,7 @@ class Flask(App):
             raise RuntimeError(
                 "Install asgiref ('pip install asgiref') to use async views and hooks."
             ) from None
-        return t.cast(t.Callable[..., t.Any], asgiref_async_to_sync(func))
+        return asgiref_async_to_sync(func)
 
 
 __all__ = ["Flask"]

@@ -268,11 +268,7 @@ class MapAdapter:
             new_path = quote(e.path_info, safe=PATH_SAFE)
             raise RequestRedirect(self.make_redirect_url(new_path, query_args)) from None
         except NoMatch as e:
-            if e.have_match_for:
-                raise MethodNotAllowed(valid_methods=sorted(e.have_match_for)) from None
-            if e.websocket_mismatch:
-                raise WebsocketMismatch() from None
-            raise NotFound() from None
+            raise e.http_error() from None
 
         if url_map.redirect_defaults:
             redirect_url = self.get_default_redirect(rule, method, values, query_args)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ..exceptions import HTTPException, MethodNotAllowed, NotFound
 from .converters import ValidationError
+from .exceptions import WebsocketMismatch
 from .rules import Rule, RulePart
 
 _MULTI_SLASH = re.compile("/{2,}")
@@ -25,6 +27,14 @@ class NoMatch(Exception):
         super().__init__()
         self.have_match_for = have_match_for
         self.websocket_mismatch = websocket_mismatch
+
+    def http_error(self) -> HTTPException:
+        """The HTTP error to answer with: 405 (with the allowed methods), 400 or 404."""
+        if self.have_match_for:
+            return MethodNotAllowed(valid_methods=sorted(self.have_match_for))
+        if self.websocket_mismatch:
+            return WebsocketMismatch()
+        return NotFound()
 
 
 class RequestPath(Exception):
