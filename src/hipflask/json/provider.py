@@ -73,6 +73,27 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+def _make_compact_encoder(
+    default: t.Callable[[t.Any], t.Any], ensure_ascii: bool, sort_keys: bool
+) -> t.Callable[[t.Any], str]:
+    """A reusable ``obj -> str`` encoder with ``(",", ":")`` separators."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:  # no C speedups: the pure-Python encoder, built once
+        encoder = json.JSONEncoder(
+            default=default, ensure_ascii=ensure_ascii, sort_keys=sort_keys, separators=(",", ":")
+        )
+        return encoder.encode
+    encode_string = (
+        json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    )
+    c_encode = c_make_encoder(None, default, encode_string, None, ":", ",", sort_keys, False, True)
+
+    def encode(obj: t.Any) -> str:
+        return "".join(c_encode(obj, 0))
+
+    return encode
+
+
 class DefaultJSONProvider(JSONProvider):
     """The standard library ``json`` with Flask's defaults.
 
@@ -89,22 +110,18 @@ class DefaultJSONProvider(JSONProvider):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
-        # Encoders by options: json.dumps(obj, **options) builds a new encoder on every call,
-        # which costs more than encoding a small dict.
-        self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+        # Compact encoders by options. ``json.dumps(obj, **options)`` builds a JSONEncoder and
+        # then a C encoder on every call, which costs more than encoding a small dict; the C
+        # encoder is built once here instead (without circular-reference markers, whose state
+        # would leak between calls; a circular structure raises RecursionError instead).
+        self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
 
-    def _encoder(self, indent: int | None) -> json.JSONEncoder:
-        key = (self.default, self.ensure_ascii, self.sort_keys, indent)
-        encoder = self._encoders.get(key)
-        if encoder is None:
-            encoder = self._encoders[key] = json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-                indent=indent,
-                separators=(",", ": ") if indent is not None else (",", ":"),
-            )
-        return encoder
+    def _compact_encoder(self) -> t.Callable[[t.Any], str]:
+        key = (self.default, self.ensure_ascii, self.sort_keys)
+        encode = self._encoders.get(key)
+        if encode is None:
+            encode = self._encoders[key] = _make_compact_encoder(*key)
+        return encode
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """``json.dumps`` with this provider's ``default``, ``ensure_ascii`` and ``sort_keys``."""
@@ -120,17 +137,20 @@ class DefaultJSONProvider(JSONProvider):
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response, indented in debug mode, compact otherwise, ending in a newline."""
         obj = self._prepare_response_obj(args, kwargs)
-        indented = (self.compact is None and self._app.debug) or self.compact is False
-        body = self._encoder(2 if indented else None).encode(obj)
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            body = self.dumps(obj, indent=2)
+        else:
+            body = self._compact_encoder()(obj)
         return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
 
 
 class OrjsonProvider(DefaultJSONProvider):
     """A faster provider on ``orjson`` (``pip install hipflask[orjson]``).
 
-    Same defaults as :class:`DefaultJSONProvider` except that non-ASCII text is written as
-    UTF-8 rather than ``\\u`` escapes (orjson cannot escape it). Enable it with
-    ``app.json = OrjsonProvider(app)``.
+    Same output rules as :class:`DefaultJSONProvider` (dates as HTTP dates, sorted keys,
+    non-string keys allowed) except that non-ASCII text is written as UTF-8 rather than
+    ``\\u`` escapes (orjson cannot escape it). Values orjson cannot encode (integers beyond
+    64 bits) fall back to the standard library. Enable it with ``app.json = OrjsonProvider(app)``.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -139,12 +159,27 @@ class OrjsonProvider(DefaultJSONProvider):
 
         self._orjson = orjson
 
+    def _options(self, indent: bool = False) -> int:
+        orjson = self._orjson
+        option = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+        if self.sort_keys:
+            option |= orjson.OPT_SORT_KEYS
+        if indent:
+            option |= orjson.OPT_INDENT_2
+        return option
+
+    def _encode(self, obj: t.Any, indent: bool = False) -> bytes:
+        try:
+            return self._orjson.dumps(obj, default=self.default, option=self._options(indent))
+        except self._orjson.JSONEncodeError:
+            text = super().dumps(obj, indent=2 if indent else None, ensure_ascii=False)
+            return text.encode()
+
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialise with orjson (falls back to the stdlib for options it lacks)."""
         if kwargs:
             return super().dumps(obj, **kwargs)
-        option = self._orjson.OPT_SORT_KEYS if self.sort_keys else 0
-        return self._orjson.dumps(obj, default=self.default, option=option).decode()
+        return self._encode(obj).decode()
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """Parse with orjson."""
@@ -158,9 +193,5 @@ class OrjsonProvider(DefaultJSONProvider):
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response encoded by orjson."""
         obj = self._prepare_response_obj(args, kwargs)
-        indented = (self.compact is None and self._app.debug) or self.compact is False
-        option = self._orjson.OPT_SORT_KEYS if self.sort_keys else 0
-        if indented:
-            option |= self._orjson.OPT_INDENT_2
-        body = self._orjson.dumps(obj, default=self.default, option=option)
-        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+        indented = bool((self.compact is None and self._app.debug) or self.compact is False)
+        return self._app.response_class(self._encode(obj, indented) + b"\n", mimetype=self.mimetype)

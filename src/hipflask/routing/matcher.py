@@ -127,8 +127,8 @@ class Matcher:
                 slash_node = domain_node.static.get("")
                 if slash_node is None:
                     return None
-                return search.walk(slash_node, path[1:].split("/"), [])
-        return search.walk(root, [domain, *path.split("/")], [])
+                return search.walk(slash_node, path[1:].split("/"), 0, [])
+        return search.walk(root, [domain, *path.split("/")], 0, [])
 
     def _match_tree(
         self, domain: str, path: str, method: str, websocket: bool
@@ -185,9 +185,15 @@ class _Search:
         return None
 
     def walk(
-        self, node: _Node, parts: list[str], values: list[str]
+        self, node: _Node, parts: list[str], i: int, values: list[str]
     ) -> tuple[Rule, list[str]] | None:
-        if not parts:
+        """Match ``parts[i:]`` below *node*; *values* collects the raw converter texts.
+
+        Indices and one shared *values* list (truncated on backtracking) avoid allocating a
+        list per level: this runs for every request to a rule with variables.
+        """
+        end = len(parts)
+        if i == end:
             rule = self._accept(node.rules)
             if rule is not None:
                 return rule, values
@@ -202,25 +208,33 @@ class _Search:
                         return rule, values
             return None
 
-        part = parts[0]
+        part = parts[i]
         child = node.static.get(part)
         if child is not None:
-            found = self.walk(child, parts[1:], values)
+            found = self.walk(child, parts, i + 1, values)
             if found is not None:
                 return found
-        for test, child in node.dynamic:
-            target, remaining = (("/".join(parts), []) if test.final else (part, parts[1:]))
-            assert test.regex is not None
-            match = test.regex.match(target)
-            if match is None:
-                continue
-            if test.suffixed and match.groups()[-1] == "/":
-                remaining = [""]
-            found = self.walk(child, remaining, values + [match[g] for g in test.group_names])
-            if found is not None:
-                return found
+        if node.dynamic:
+            mark = len(values)
+            for test, child in node.dynamic:
+                assert test.regex is not None
+                match = test.regex.match("/".join(parts[i:]) if test.final else part)
+                if match is None:
+                    continue
+                for group in test.group_names:
+                    values.append(match[group])
+                if test.final:
+                    if test.suffixed and match.groups()[-1] == "/":
+                        found = self.walk(child, [""], 0, values)
+                    else:
+                        found = self.walk(child, parts, end, values)
+                else:
+                    found = self.walk(child, parts, i + 1, values)
+                if found is not None:
+                    return found
+                del values[mark:]
 
-        if parts == [""]:
+        if i == end - 1 and part == "":
             rule = self._accept(node.rules, strict_only=True)
             if rule is not None:
                 return rule, values
