@@ -153,7 +153,9 @@ def call(app: t.Any, env: dict[str, t.Any]) -> tuple[str, list[tuple[str, str]],
     """Call a WSGI app like a server: returns (status, headers, body), closing the iterable."""
     seen: dict[str, t.Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> t.Any:
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Any:
         seen["status"] = status
         seen["headers"] = headers
         return lambda data: None

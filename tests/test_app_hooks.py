@@ -431,7 +431,7 @@ def test_unhandled_exception_goes_to_wsgi_errors_by_default(fw: FW) -> None:
     app.logger.propagate = False
 
     errors = io.StringIO()
-    status, _, body = call(app, environ("/", **{"wsgi.errors": errors}))
+    status, _, _body = call(app, environ("/", **{"wsgi.errors": errors}))
     assert status.startswith("500")
     text = errors.getvalue()
     assert "Exception on / [GET]" in text
@@ -746,7 +746,7 @@ def test_wsgi_app_wrapped_by_middleware(fw: FW) -> None:
     assert isinstance(app, fw.Flask)
     r = app.test_client().get("/mid")
     assert r.text == "yes" and r.headers["X-Wrapped"] == "1"
-    status, headers, body = call(app, environ("/mid"))
+    _, headers, body = call(app, environ("/mid"))
     assert body == b"yes" and ("X-Wrapped", "1") in headers
     assert seen == ["200 OK", "200 OK"]
 
@@ -767,6 +767,82 @@ def test_close_is_called_and_teardown_happens_before_close(fw: FW) -> None:
 
     call(app, environ("/"))
     assert events == ["teardown", "close"]
+
+
+# ------------------------------------------------------------------------ overridable methods
+# Flask documents these methods as extension points; a subclass overriding them must be
+# called on every request, even when the app has no hooks registered (hipflask's fast
+# paths must not bypass them).
+
+
+def test_overridden_preprocess_request_is_called(fw: FW) -> None:
+    calls: list[str] = []
+
+    class App(fw.Flask):  # type: ignore[misc, name-defined]
+        def preprocess_request(self) -> t.Any:
+            calls.append(fw.request.path)
+            if fw.request.path == "/blocked":
+                return "blocked by subclass", 403
+            return super().preprocess_request()
+
+    app = App(f"h8sub_{next(_names)}", root_path=".")
+    app.add_url_rule("/", "index", lambda: "index")
+    app.add_url_rule("/blocked", "blocked", lambda: "view ran")
+    c = app.test_client()
+    assert c.get("/").text == "index"
+    r = c.get("/blocked")
+    assert (r.status_code, r.text) == (403, "blocked by subclass")
+    assert calls == ["/", "/blocked"]
+
+
+def test_overridden_request_context_is_used(fw: FW) -> None:
+    class Ctx(fw.ctx.RequestContext):  # type: ignore[misc, name-defined]
+        marker = "custom ctx"
+
+    class App(fw.Flask):  # type: ignore[misc, name-defined]
+        def request_context(self, environ: dict[str, t.Any]) -> t.Any:
+            return Ctx(self, environ)
+
+    app = App(f"h8sub_{next(_names)}", root_path=".")
+    app.add_url_rule("/", "index", lambda: fw.globals.request_ctx.marker)
+    assert app.test_client().get("/").text == "custom ctx"
+
+
+def test_overridden_create_url_adapter_is_used_for_matching(fw: FW) -> None:
+    other = fw.routing.Map([fw.routing.Rule("/only-in-other-map", endpoint="index")])
+
+    class App(fw.Flask):  # type: ignore[misc, name-defined]
+        def create_url_adapter(self, request: t.Any) -> t.Any:
+            if request is not None:
+                return other.bind_to_environ(request.environ)
+            return super().create_url_adapter(request)
+
+    app = App(f"h8sub_{next(_names)}", root_path=".")
+    app.add_url_rule("/", "index", lambda: "index view")
+    c = app.test_client()
+    assert c.get("/only-in-other-map").text == "index view"
+    assert c.get("/").status_code == 404
+
+
+def test_overridden_response_body_methods_are_used(fw: FW) -> None:
+    class Upper(fw.Response):  # type: ignore[misc, name-defined]
+        def iter_encoded(self) -> t.Iterator[bytes]:
+            for chunk in super().iter_encoded():
+                yield chunk.upper()
+
+    class Counting(fw.Response):  # type: ignore[misc, name-defined]
+        served = 0
+
+        def get_app_iter(self, environ: dict[str, t.Any]) -> t.Any:
+            type(self).served += 1
+            return super().get_app_iter(environ)
+
+    app = new_app(fw)
+    app.add_url_rule("/upper", "upper", lambda: Upper("hello"))
+    app.add_url_rule("/counting", "counting", lambda: Counting("x"))
+    assert call(app, environ("/upper"))[2] == b"HELLO"
+    call(app, environ("/counting"))
+    assert Counting.served == 1
 
 
 # ------------------------------------------------------------------------ options / methods

@@ -103,15 +103,27 @@ def test_endpoint_names_and_request_blueprint(fw: FW) -> None:
 
     @bp.route("/item")
     def item() -> t.Any:
-        return {"endpoint": fw.request.endpoint, "bp": fw.request.blueprint, "bps": fw.request.blueprints}
+        return {
+            "endpoint": fw.request.endpoint,
+            "bp": fw.request.blueprint,
+            "bps": fw.request.blueprints,
+        }
 
     @app.route("/root")
     def root() -> t.Any:
-        return {"endpoint": fw.request.endpoint, "bp": fw.request.blueprint, "bps": fw.request.blueprints}
+        return {
+            "endpoint": fw.request.endpoint,
+            "bp": fw.request.blueprint,
+            "bps": fw.request.blueprints,
+        }
 
     app.register_blueprint(bp)
     c = app.test_client()
-    assert c.get("/shop/item").get_json() == {"endpoint": "shop.item", "bp": "shop", "bps": ["shop"]}
+    assert c.get("/shop/item").get_json() == {
+        "endpoint": "shop.item",
+        "bp": "shop",
+        "bps": ["shop"],
+    }
     assert c.get("/root").get_json() == {"endpoint": "root", "bp": None, "bps": []}
 
 
@@ -135,7 +147,12 @@ def nested_app(fw: FW, log: list[str]) -> t.Any:
     child = fw.Blueprint("child", __name__, url_prefix="/child")
     grandchild = fw.Blueprint("grand", __name__)
 
-    for name, scaffold in (("app", app), ("parent", parent), ("child", child), ("grand", grandchild)):
+    for name, scaffold in (
+        ("app", app),
+        ("parent", parent),
+        ("child", child),
+        ("grand", grandchild),
+    ):
 
         def before(name: str = name) -> None:
             log.append(f"before {name}")
@@ -452,9 +469,15 @@ def test_blueprint_static_folder(fw: FW, tmp_path: Path) -> None:
     static.mkdir()
     (static / "style.css").write_text("body {}")
     app = new_app(fw, root_path=str(tmp_path))
-    bp = fw.Blueprint("admin", __name__, url_prefix="/admin", static_folder="bp_static", root_path=str(tmp_path))
+    bp = fw.Blueprint(
+        "admin", __name__, url_prefix="/admin", static_folder="bp_static", root_path=str(tmp_path)
+    )
     bp2 = fw.Blueprint(
-        "assets", __name__, static_folder="bp_static", static_url_path="/assets-x", root_path=str(tmp_path)
+        "assets",
+        __name__,
+        static_folder="bp_static",
+        static_url_path="/assets-x",
+        root_path=str(tmp_path),
     )
     app.register_blueprint(bp)
     app.register_blueprint(bp2)

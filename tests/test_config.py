@@ -11,11 +11,10 @@ import json
 import os
 import sys
 import types
-import typing as t
 from pathlib import Path
 
 import pytest
-from _core_fw import FLASK, HIP, FW, drop_modules, fw_fixture
+from _core_fw import FLASK, FW, HIP, drop_modules, fw_fixture
 
 fw = fw_fixture()
 
@@ -183,7 +182,9 @@ def test_from_prefixed_env(fw: FW, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "OTHER_THING" not in cfg and "THING" not in cfg
 
 
-def test_from_prefixed_env_nested_into_existing_dict(fw: FW, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_prefixed_env_nested_into_existing_dict(
+    fw: FW, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = fw.env_prefix
     _clear_env(monkeypatch, p)
     monkeypatch.setenv(f"{p}_DB__USER", "u")
@@ -209,9 +210,21 @@ def test_hipflask_prefix_is_hipflask(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_get_namespace(fw: FW) -> None:
-    cfg = fw.Config(".", {"IMAGE_STORE_TYPE": "fs", "IMAGE_STORE_PATH": "/p", "IMAGE_STORE_BASE_URL": "u", "OTHER": 1})
+    cfg = fw.Config(
+        ".",
+        {
+            "IMAGE_STORE_TYPE": "fs",
+            "IMAGE_STORE_PATH": "/p",
+            "IMAGE_STORE_BASE_URL": "u",
+            "OTHER": 1,
+        },
+    )
     assert cfg.get_namespace("IMAGE_STORE_") == {"type": "fs", "path": "/p", "base_url": "u"}
-    assert cfg.get_namespace("IMAGE_STORE_", lowercase=False) == {"TYPE": "fs", "PATH": "/p", "BASE_URL": "u"}
+    assert cfg.get_namespace("IMAGE_STORE_", lowercase=False) == {
+        "TYPE": "fs",
+        "PATH": "/p",
+        "BASE_URL": "u",
+    }
     assert cfg.get_namespace("IMAGE_STORE_", trim_namespace=False) == {
         "image_store_type": "fs",
         "image_store_path": "/p",
@@ -273,4 +286,3 @@ def test_root_path(fw: FW) -> None:
     app = fw.Flask(__name__)
     assert app.root_path == os.path.dirname(os.path.abspath(__file__))
     assert app.config.root_path == app.root_path
-

@@ -12,7 +12,7 @@ import typing as t
 import uuid
 
 import pytest
-from _core_fw import FLASK, HIP, FW, fw_fixture
+from _core_fw import FLASK, FW, HIP, fw_fixture
 from markupsafe import Markup
 
 fw = fw_fixture()
@@ -55,7 +55,11 @@ VALUES: dict[str, t.Any] = {
     "int_keys": {2: "b", 1: "a"},
     "big_int": 2**70,
     "float": 0.1,
-    "nested_types": {"when": dt.date(2020, 5, 6), "id": uuid.UUID(int=1), "amount": decimal.Decimal("3")},
+    "nested_types": {
+        "when": dt.date(2020, 5, 6),
+        "id": uuid.UUID(int=1),
+        "amount": decimal.Decimal("3"),
+    },
 }
 
 
@@ -181,7 +185,41 @@ def test_custom_provider_subclass(fw: FW) -> None:
     def index() -> t.Any:
         return {"s": {3, 1, 2}, "d": dt.date(2020, 1, 1)}
 
-    assert app.test_client().get("/").get_json() == {"s": [1, 2, 3], "d": "Wed, 01 Jan 2020 00:00:00 GMT"}
+    assert app.test_client().get("/").get_json() == {
+        "s": [1, 2, 3],
+        "d": "Wed, 01 Jan 2020 00:00:00 GMT",
+    }
+
+
+def test_overridden_dumps_is_used_by_jsonify(fw: FW) -> None:
+    # Subclassing DefaultJSONProvider and overriding dumps() is the documented way to
+    # change serialisation; jsonify() and dict/list return values must go through it.
+    class Wrapping(fw.json_provider.DefaultJSONProvider):  # type: ignore[misc, name-defined]
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return t.cast(str, super().dumps({"wrapped": obj}, **kwargs))
+
+    app = new_app(fw)
+    app.json = Wrapping(app)
+    app.add_url_rule("/", "index", lambda: {"a": 1})
+    assert json.loads(app.test_client().get("/").data) == {"wrapped": {"a": 1}}
+    with app.app_context():
+        assert json.loads(fw.jsonify(1).data) == {"wrapped": 1}
+
+
+def test_base_provider_subclass(fw: FW) -> None:
+    class Upper(fw.json_provider.JSONProvider):  # type: ignore[misc, name-defined]
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return json.dumps(obj).upper()
+
+        def loads(self, s: t.Any, **kwargs: t.Any) -> t.Any:
+            return json.loads(s)
+
+    app = new_app(fw)
+    app.json = Upper(app)
+    with app.app_context():
+        r = fw.jsonify(a="x")
+    assert r.data == b'{"A": "X"}'
+    assert r.mimetype == "application/json"
 
 
 def test_loads_dump_load(fw: FW) -> None:
@@ -209,7 +247,9 @@ def test_app_json_dumps_kwargs(fw: FW) -> None:
 def test_templates_tojson_uses_provider(fw: FW) -> None:
     app = new_app(fw)
     with app.app_context():
-        out = fw.render_template_string("{{ data|tojson }}", data={"b": "<x>", "a": dt.date(2024, 1, 2)})
+        out = fw.render_template_string(
+            "{{ data|tojson }}", data={"b": "<x>", "a": dt.date(2024, 1, 2)}
+        )
     assert out == '{"a": "Tue, 02 Jan 2024 00:00:00 GMT", "b": "\\u003cx\\u003e"}'
 
 
@@ -266,7 +306,9 @@ def test_orjson_dumps_matches_default_provider(name: str) -> None:
     default_app = new_app(HIP)
     # dumps() of the default provider uses json.dumps' default separators (", ", ": ");
     # compare parsed values, which is what a consumer sees
-    assert json.loads(app.json.dumps(VALUES[name])) == json.loads(default_app.json.dumps(VALUES[name]))
+    assert json.loads(app.json.dumps(VALUES[name])) == json.loads(
+        default_app.json.dumps(VALUES[name])
+    )
 
 
 def test_orjson_unicode_is_utf8() -> None:
@@ -311,6 +353,5 @@ def test_orjson_unsupported_type() -> None:
     class Thing:
         pass
 
-    with app.app_context():
-        with pytest.raises(TypeError):
-            HIP.jsonify(Thing())
+    with app.app_context(), pytest.raises(TypeError):
+        HIP.jsonify(Thing())

@@ -100,7 +100,7 @@ def test_proxy_operators(fw: FW) -> None:
     assert -num == -10
     assert num // 3 == 3
     lst = fw.LocalProxy(lambda: [1])
-    assert lst + [2] == [1, 2]
+    assert lst + [2] == [1, 2]  # noqa: RUF005 (the proxy operator is the point)
 
 
 def test_proxy_copy(fw: FW) -> None:
@@ -283,9 +283,8 @@ def test_teardown_appcontext_gets_exception(fw: FW) -> None:
     app = fw.Flask(__name__)
     seen: list[t.Any] = []
     app.teardown_appcontext(lambda exc: seen.append(exc))
-    with pytest.raises(ZeroDivisionError):
-        with app.app_context():
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), app.app_context():
+        1 / 0  # noqa: B018
     assert isinstance(seen[0], ZeroDivisionError)
 
 
@@ -324,7 +323,9 @@ def test_new_thread_does_not_see_the_request(fw: FW) -> None:
 def test_asyncio_task_isolation(fw: FW) -> None:
     app = fw.Flask(__name__)
 
-    async def worker(name: str, other_started: asyncio.Event, started: asyncio.Event) -> tuple[str, str]:
+    async def worker(
+        name: str, other_started: asyncio.Event, started: asyncio.Event
+    ) -> tuple[str, str]:
         with app.test_request_context(f"/{name}"):
             fw.g.name = name
             started.set()
@@ -410,6 +411,32 @@ def test_copy_current_request_context(fw: FW) -> None:
     assert seen == [("/path", "1", app.name)]
     with pytest.raises(RuntimeError):
         fw.copy_current_request_context(lambda: None)
+
+
+def test_copy_current_request_context_shares_the_session(fw: FW) -> None:
+    # Flask's copy shares the request's session object, so what the copied function
+    # stores is saved with the response, even if the view never touched the session.
+    app = fw.Flask(__name__)
+    app.secret_key = "secret"
+
+    @app.route("/set")
+    def set_in_thread() -> str:
+        @fw.copy_current_request_context
+        def work() -> None:
+            fw.session["from_thread"] = "yes"
+
+        th = threading.Thread(target=work)
+        th.start()
+        th.join(timeout=10)
+        return "ok"
+
+    @app.route("/get")
+    def get() -> str:
+        return t.cast(str, fw.session.get("from_thread", "missing"))
+
+    c = app.test_client()
+    c.get("/set")
+    assert c.get("/get").text == "yes"
 
 
 def test_stream_with_context(fw: FW) -> None:

@@ -131,7 +131,10 @@ def test_default_handler_format_and_wsgi_errors(fw: FW) -> None:
         errors = io.StringIO()
         call(app, environ("/", **{"wsgi.errors": errors}))
         line = errors.getvalue().strip()
-        assert re.fullmatch(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] WARNING in test_logging: inside request", line)
+        assert re.fullmatch(
+            r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] WARNING in test_logging: inside request",
+            line,
+        )
 
 
 def test_default_handler_outside_request_writes_to_stderr(

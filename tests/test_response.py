@@ -13,7 +13,7 @@ import warnings
 from http import HTTPStatus
 
 import pytest
-from _core_fw import FLASK, HIP, FW, call, environ, fw_fixture
+from _core_fw import FLASK, FW, HIP, call, environ, fw_fixture
 
 fw = fw_fixture()
 
@@ -25,7 +25,9 @@ def both(fn: t.Callable[[FW], t.Any]) -> t.Any:
     return got
 
 
-def wsgi(resp: t.Any, method: str = "GET", **env: t.Any) -> tuple[str, list[tuple[str, str]], bytes]:
+def wsgi(
+    resp: t.Any, method: str = "GET", **env: t.Any
+) -> tuple[str, list[tuple[str, str]], bytes]:
     return call(resp, environ("/", method, **env))
 
 
@@ -62,8 +64,12 @@ CONSTRUCTORS: dict[str, t.Callable[[FW], t.Any]] = {
     "mimetype_xml": lambda fw: fw.BaseResponse("x", mimetype="application/xml"),
     "mimetype_js": lambda fw: fw.BaseResponse("x", mimetype="application/javascript"),
     "content_type": lambda fw: fw.BaseResponse("x", content_type="text/plain; charset=latin-1"),
-    "content_type_and_mimetype": lambda fw: fw.BaseResponse("x", mimetype="text/html", content_type="text/csv"),
-    "mimetype_and_headers": lambda fw: fw.BaseResponse("x", mimetype="text/csv", headers={"X": "1"}),
+    "content_type_and_mimetype": lambda fw: fw.BaseResponse(
+        "x", mimetype="text/html", content_type="text/csv"
+    ),
+    "mimetype_and_headers": lambda fw: fw.BaseResponse(
+        "x", mimetype="text/csv", headers={"X": "1"}
+    ),
     "app_default": lambda fw: fw.Response("x"),
     "app_json": lambda fw: fw.Response('{"a": 1}', mimetype="application/json"),
 }
@@ -73,7 +79,12 @@ CONSTRUCTORS: dict[str, t.Callable[[FW], t.Any]] = {
 def test_constructor_variants_like_werkzeug(name: str) -> None:
     def run(fw: FW) -> t.Any:
         resp = CONSTRUCTORS[name](fw)
-        before = (resp.status, resp.status_code, sorted_headers(resp.headers.items()), resp.mimetype)
+        before = (
+            resp.status,
+            resp.status_code,
+            sorted_headers(resp.headers.items()),
+            resp.mimetype,
+        )
         status, headers, body = wsgi(resp)
         return before, status, sorted_headers(headers), body
 
@@ -82,7 +93,11 @@ def test_constructor_variants_like_werkzeug(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(CONSTRUCTORS))
 def test_constructor_head_like_werkzeug(name: str) -> None:
-    both(lambda fw: (lambda r: (r[0], sorted_headers(r[1]), r[2]))(wsgi(CONSTRUCTORS[name](fw), "HEAD")))
+    both(
+        lambda fw: (lambda r: (r[0], sorted_headers(r[1]), r[2]))(
+            wsgi(CONSTRUCTORS[name](fw), "HEAD")
+        )
+    )
 
 
 def test_status_handling(fw: FW) -> None:
@@ -167,7 +182,7 @@ def test_streaming_generators(fw: FW) -> None:
     assert r.is_streamed is True
     assert r.is_sequence is False
     assert "Content-Length" not in r.headers
-    status, headers, body = wsgi(r)
+    _, headers, body = wsgi(r)
     assert body == "aé".encode()
     assert "content-length" not in dict(sorted_headers(headers))
     assert closed == ["gen"]
@@ -238,12 +253,12 @@ def test_no_implicit_sequence_conversion(fw: FW) -> None:
 
 
 def test_head_and_empty_status_bodies(fw: FW) -> None:
-    status, headers, body = wsgi(fw.BaseResponse("hello"), "HEAD")
+    _, headers, body = wsgi(fw.BaseResponse("hello"), "HEAD")
     assert body == b"" and dict(headers)["Content-Length"] == "5"
-    status, headers, body = wsgi(fw.BaseResponse("hello", status=204))
+    _, headers, body = wsgi(fw.BaseResponse("hello", status=204))
     assert body == b"" and "Content-Length" not in dict(headers)
     r = fw.BaseResponse("hello", status=304, headers={"ETag": '"x"', "Content-Encoding": "gzip"})
-    status, headers, body = wsgi(r)
+    _, headers, body = wsgi(r)
     hdrs = dict(headers)
     assert body == b"" and "Content-Length" not in hdrs
     assert hdrs.get("ETag") == '"x"'
@@ -256,7 +271,9 @@ def test_head_and_empty_status_bodies(fw: FW) -> None:
 def test_bodyless_statuses_like_werkzeug(status: int, method: str) -> None:
     def run(fw: FW) -> t.Any:
         r = fw.BaseResponse(
-            "body", status=status, headers={"Content-Language": "en", "Expires": "0", "Last-Modified": "x"}
+            "body",
+            status=status,
+            headers={"Content-Language": "en", "Expires": "0", "Last-Modified": "x"},
         )
         s, h, b = wsgi(r, method)
         return s, sorted_headers(h), b
@@ -275,7 +292,14 @@ def test_content_length_computation(fw: FW) -> None:
 
 @pytest.mark.parametrize(
     "location",
-    ["/ünicode?q=ä", "http://xn--n3h.net/", "http://☃.net/päth", "/a b", "relative/päth", "/already%20quoted"],
+    [
+        "/ünicode?q=ä",
+        "http://xn--n3h.net/",
+        "http://☃.net/päth",
+        "/a b",
+        "relative/päth",
+        "/already%20quoted",
+    ],
 )
 def test_location_iri_to_uri_like_werkzeug(location: str) -> None:
     def run(fw: FW) -> t.Any:
@@ -325,7 +349,10 @@ COOKIE_CASES: list[tuple[str, dict[str, t.Any]]] = [
     ("quote", {"value": 'a"b\\c'}),
     ("max_age_int", {"value": "v", "max_age": 60}),
     ("max_age_td", {"value": "v", "max_age": dt.timedelta(hours=1)}),
-    ("expires_dt", {"value": "v", "expires": dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)}),
+    (
+        "expires_dt",
+        {"value": "v", "expires": dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)},
+    ),
     ("expires_int", {"value": "v", "expires": 0}),
     ("expires_str", {"value": "v", "expires": "Wed, 01 Jan 2031 00:00:00 GMT"}),
     ("path", {"value": "v", "path": "/sub"}),
@@ -355,7 +382,9 @@ COOKIE_CASES: list[tuple[str, dict[str, t.Any]]] = [
 
 
 @pytest.mark.parametrize(("case", "kwargs"), COOKIE_CASES, ids=[c for c, _ in COOKIE_CASES])
-def test_set_cookie_like_werkzeug(case: str, kwargs: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_set_cookie_like_werkzeug(
+    case: str, kwargs: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def run(fw: FW) -> t.Any:
         r = fw.BaseResponse()
         r.set_cookie("name", **kwargs)
@@ -374,7 +403,15 @@ def test_delete_cookie_like_werkzeug() -> None:
     def run(fw: FW) -> t.Any:
         r = fw.BaseResponse()
         r.delete_cookie("a")
-        r.delete_cookie("b", path="/p", domain="ex.com", secure=True, httponly=True, samesite="Lax", partitioned=True)
+        r.delete_cookie(
+            "b",
+            path="/p",
+            domain="ex.com",
+            secure=True,
+            httponly=True,
+            samesite="Lax",
+            partitioned=True,
+        )
         return r.headers.getlist("Set-Cookie")
 
     got = both(run)
@@ -403,10 +440,9 @@ def test_max_cookie_size_config(fw: FW) -> None:
         with pytest.warns(UserWarning):
             r.set_cookie("c", "x" * 60)
     app.config["MAX_COOKIE_SIZE"] = 0
-    with app.app_context():
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            fw.Response().set_cookie("c", "x" * 6000)
+    with app.app_context(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fw.Response().set_cookie("c", "x" * 6000)
 
 
 def test_cookie_header_injection_is_refused(fw: FW) -> None:
@@ -476,6 +512,27 @@ def test_cache_control_like_werkzeug() -> None:
     both(run)
 
 
+def test_www_authenticate_live_object(fw: FW) -> None:
+    r = fw.BaseResponse(status=401)
+    r.www_authenticate["realm"] = "Login"
+    assert r.headers["WWW-Authenticate"] == "Basic realm=Login"
+    r.www_authenticate["charset"] = "UTF-8"
+    assert r.headers["WWW-Authenticate"] == "Basic realm=Login, charset=UTF-8"
+    assert r.www_authenticate.type == "basic"
+    assert r.www_authenticate["realm"] == "Login"
+
+
+def test_www_authenticate_setter(fw: FW) -> None:
+    auth = fw.datastructures.WWWAuthenticate
+    r = fw.BaseResponse(status=401)
+    r.www_authenticate = auth("basic", {"realm": "x"})
+    assert r.headers["WWW-Authenticate"] == "Basic realm=x"
+    r.www_authenticate = [auth("basic", {"realm": "x"}), auth("bearer", {"scope": "s"})]
+    assert r.headers.getlist("WWW-Authenticate") == ["Basic realm=x", "Bearer scope=s"]
+    r.www_authenticate = None
+    assert "WWW-Authenticate" not in r.headers
+
+
 def test_etag_helpers(fw: FW) -> None:
     r = fw.BaseResponse("body")
     assert r.get_etag() == (None, None)
@@ -497,7 +554,7 @@ def test_make_conditional_304(fw: FW) -> None:
     env = environ("/", headers={"If-None-Match": '"v1"'})
     r2 = r.make_conditional(env)
     assert r2.status_code == 304
-    _, headers, body = call(r2, env)
+    _, _, body = call(r2, env)
     assert body == b""
 
 
@@ -536,9 +593,12 @@ def test_headers_case_insensitive_and_ordered(fw: FW) -> None:
     assert "X-A" not in r.headers
     r.headers.add("Content-Disposition", "attachment", filename="ä.txt")
     assert r.headers["Content-Disposition"] == both(
-        lambda fw: (lambda h: (h.add("Content-Disposition", "attachment", filename="ä.txt"), h["Content-Disposition"])[1])(
-            fw.datastructures.Headers()
-        )
+        lambda fw: (
+            lambda h: (
+                h.add("Content-Disposition", "attachment", filename="ä.txt"),
+                h["Content-Disposition"],
+            )[1]
+        )(fw.datastructures.Headers())
     )
 
 
@@ -575,7 +635,9 @@ def test_force_type_and_from_app(fw: FW) -> None:
     assert forced.status_code == 201 and forced.headers["X"] == "1" and forced.data == b"x"
 
     def wsgi_app(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
-        start_response("202 Accepted", [("Content-Type", "text/plain"), ("X-App", environ["PATH_INFO"])])
+        start_response(
+            "202 Accepted", [("Content-Type", "text/plain"), ("X-App", environ["PATH_INFO"])]
+        )
         return [b"from ", b"app"]
 
     env = environ("/p")
@@ -606,6 +668,45 @@ def test_wsgi_protocol_types(fw: FW) -> None:
         k.encode("latin-1")
         v.encode("latin-1")
     assert body == "éx".encode()
+
+
+def test_start_response_gets_a_header_list_of_its_own(fw: FW) -> None:
+    # Middleware and servers (wsgiref adds Content-Length, many middlewares append
+    # security headers) modify the list passed to start_response. That must not change the
+    # response object: a response served twice (cached, module-level) would pile up
+    # headers, and concurrent requests would share one list.
+    r = fw.BaseResponse("cached")
+    before = list(r.headers.items())
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Any:
+        headers.append(("X-Frame-Options", "DENY"))
+        return lambda data: None
+
+    for method in ("GET", "GET", "HEAD"):
+        b"".join(r(environ("/", method), start_response))
+    assert list(r.headers.items()) == before
+
+
+def test_shared_response_behind_middleware_does_not_accumulate_headers(fw: FW) -> None:
+    app = fw.Flask(__name__)
+    shared = fw.Response("cached page")
+    app.add_url_rule("/", "index", lambda: shared)
+    inner = app.wsgi_app
+
+    def middleware(env: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        def patched(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> t.Any:
+            headers.append(("X-Frame-Options", "DENY"))
+            return start_response(status, headers, exc_info)
+
+        return inner(env, patched)
+
+    app.wsgi_app = middleware
+    for _ in range(3):
+        _, headers, _ = call(app, environ("/"))
+    assert [v for k, v in headers if k == "X-Frame-Options"] == ["DENY"]
+    assert "X-Frame-Options" not in shared.headers
 
 
 def test_get_wsgi_response(fw: FW) -> None:

@@ -11,7 +11,7 @@ import typing as t
 import uuid
 
 import pytest
-from _core_fw import FLASK, HIP, FW, environ, fw_fixture
+from _core_fw import FLASK, FW, HIP, environ, fw_fixture
 
 fw = fw_fixture()
 
@@ -90,7 +90,7 @@ def test_negative_converter_arguments_parse_in_hipflask() -> None:
     # Werkzeug cannot parse ``min=-5`` (ValueError "Cannot parse converter argument
     # 'min=-'"), so ``<int(signed=True, min=-5):x>`` is unusable in Flask. hipflask reads
     # it as a Python literal; this documents the (better) deviation.
-    args, kwargs = HIP.routing.parse_converter_args("signed=True, min=-5, max=5")
+    _, kwargs = HIP.routing.parse_converter_args("signed=True, min=-5, max=5")
     assert kwargs == {"signed": True, "min": -5, "max": 5}
     m = make_map(HIP, ("/<int(signed=True, min=-5, max=5):x>", "x", {}))
     a = m.bind("h")
@@ -283,7 +283,11 @@ def test_build_examples(fw: FW) -> None:
     [("any", {"v": "nope"}), ("i", {"v": "abc"}), ("f", {"v": "x"})],
 )
 def test_build_with_values_a_converter_refuses(endpoint: str, values: dict[str, t.Any]) -> None:
-    both(lambda fw: exc_name(lambda: make_map(fw, *CONVERTER_RULES).bind("h").build(endpoint, values)))
+    both(
+        lambda fw: exc_name(
+            lambda: make_map(fw, *CONVERTER_RULES).bind("h").build(endpoint, values)
+        )
+    )
 
 
 def test_any_converter_build_error_names_the_valid_items(fw: FW) -> None:
@@ -470,8 +474,16 @@ def test_merge_slashes_redirect_and_opt_out(fw: FW) -> None:
 
 
 def test_merge_slashes_rule_opt_out_like_werkzeug() -> None:
-    both(lambda fw: outcome(make_map(fw, ("/x/y/z", "xyz", {"merge_slashes": False})).bind("h"), "/x//y/z"))
-    both(lambda fw: outcome(make_map(fw, ("/x//y", "xy", {"merge_slashes": False})).bind("h"), "/x//y"))
+    both(
+        lambda fw: outcome(
+            make_map(fw, ("/x/y/z", "xyz", {"merge_slashes": False})).bind("h"), "/x//y/z"
+        )
+    )
+    both(
+        lambda fw: outcome(
+            make_map(fw, ("/x//y", "xy", {"merge_slashes": False})).bind("h"), "/x//y"
+        )
+    )
 
 
 # ------------------------------------------------------------------------ defaults
@@ -622,7 +634,17 @@ def test_precedence_static_int_string_path(fw: FW) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/foo/bar", "/foo/x", "/x/bar", "/foo/bar/baz", "/users/me", "/users/42", "/users/bob", "/a.json"]
+    "path",
+    [
+        "/foo/bar",
+        "/foo/x",
+        "/x/bar",
+        "/foo/bar/baz",
+        "/users/me",
+        "/users/42",
+        "/users/bob",
+        "/a.json",
+    ],
 )
 def test_precedence_like_werkzeug(path: str) -> None:
     rules = [
@@ -644,7 +666,11 @@ def test_converter_validation_error_makes_rule_not_match(fw: FW) -> None:
     m = make_map(fw, ("/<int(max=5):n>", "small", {}), ("/<s>", "any", {}))
     a = m.bind("h")
     assert a.match("/3")[0] == "small"
-    both(lambda fw: outcome(make_map(fw, ("/<int(max=5):n>", "small", {}), ("/<s>", "any", {})).bind("h"), "/7"))
+    both(
+        lambda fw: outcome(
+            make_map(fw, ("/<int(max=5):n>", "small", {}), ("/<s>", "any", {})).bind("h"), "/7"
+        )
+    )
 
 
 # ------------------------------------------------------------------------ methods
@@ -688,7 +714,10 @@ def test_405_collects_methods_across_rules(fw: FW) -> None:
         ("/x", "b", {"methods": ["POST"]}),
         ("/<v>", "c", {"methods": ["DELETE"]}),
     )
-    assert outcome(m.bind("h"), "/x", "PATCH") == ("MethodNotAllowed", ["DELETE", "GET", "HEAD", "POST"])
+    assert outcome(m.bind("h"), "/x", "PATCH") == (
+        "MethodNotAllowed",
+        ["DELETE", "GET", "HEAD", "POST"],
+    )
     assert m.bind("h").match("/x", "POST") == ("b", {})
 
 
@@ -701,7 +730,10 @@ def test_bind_and_build_external(fw: FW) -> None:
     assert a.build("u", {"n": "x"}) == "/app/u/x"
     assert a.build("u", {"n": "x"}, force_external=True) == "https://example.com/app/u/x"
     assert a.build("u", {"n": "x"}, url_scheme="http") == "/app/u/x"
-    assert a.build("u", {"n": "x"}, force_external=True, url_scheme="http") == "http://example.com/app/u/x"
+    assert (
+        a.build("u", {"n": "x"}, force_external=True, url_scheme="http")
+        == "http://example.com/app/u/x"
+    )
     assert a.match("/u/x") == ("u", {"n": "x"})
 
 
@@ -710,8 +742,10 @@ def test_build_scheme_is_normalised_like_werkzeug(scheme: str | None) -> None:
     # Werkzeug builds HTTP rules with http/https only (a secure scheme -> https, anything
     # else -> http), so url_for(_scheme="wss") on an HTTP route still gives https://.
     both(
-        lambda fw: make_map(fw, ("/u", "u", {})).bind("h").build(
-            "u", {}, force_external=True, url_scheme=scheme
+        lambda fw: (
+            make_map(fw, ("/u", "u", {}))
+            .bind("h")
+            .build("u", {}, force_external=True, url_scheme=scheme)
         )
     )
 
@@ -1013,7 +1047,9 @@ def test_url_for_in_request(fw: FW) -> None:
         assert fw.url_for("user", name="John Doe") == "/root/user/John%20Doe"
         assert fw.url_for("user", name="x", q="a b", n=[1, 2]) == "/root/user/x?q=a+b&n=1&n=2"
         assert fw.url_for("user", name="x", _external=True) == "http://example.com:8080/root/user/x"
-        assert fw.url_for("user", name="x", _scheme="https") == "https://example.com:8080/root/user/x"
+        assert (
+            fw.url_for("user", name="x", _scheme="https") == "https://example.com:8080/root/user/x"
+        )
         assert fw.url_for("user", name="x", _anchor="a b/c?") == "/root/user/x#a%20b/c?"
         assert fw.url_for("user", name="x", _anchor="sec", _external=True) == (
             "http://example.com:8080/root/user/x#sec"
@@ -1057,9 +1093,8 @@ def test_url_for_outside_request_uses_server_name(fw: FW) -> None:
 
 def test_url_for_outside_request_without_server_name(fw: FW) -> None:
     app = _url_app(fw)
-    with app.app_context():
-        with pytest.raises(RuntimeError) as info:
-            fw.url_for("index")
+    with app.app_context(), pytest.raises(RuntimeError) as info:
+        fw.url_for("index")
     assert "SERVER_NAME" in str(info.value)
     with pytest.raises(RuntimeError):
         fw.url_for("index")  # no app context at all

@@ -19,10 +19,15 @@ def echo_app(fw: FW) -> t.Any:
     app = fw.Flask(f"h8client_{fw.name}_{next(_names)}", root_path=".")
     app.secret_key = "test secret"
 
-    @app.route("/echo", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"])
+    @app.route(
+        "/echo", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"]
+    )
     def echo() -> t.Any:
         r = fw.request
-        files = {k: [f.filename, f.content_type, f.read().decode("latin-1")] for k, f in r.files.items(multi=True)}
+        files = {
+            k: [f.filename, f.content_type, f.read().decode("latin-1")]
+            for k, f in r.files.items(multi=True)
+        }
         return {
             "method": r.method,
             "path": r.path,
@@ -169,7 +174,9 @@ def _fresh(data: t.Any) -> t.Any:
         if isinstance(v, tuple) and hasattr(v[0], "getvalue"):
             out[k] = (io.BytesIO(v[0].getvalue()), *v[1:])
         elif isinstance(v, list):
-            out[k] = [(io.BytesIO(x[0].getvalue()), *x[1:]) if isinstance(x, tuple) else x for x in v]
+            out[k] = [
+                (io.BytesIO(x[0].getvalue()), *x[1:]) if isinstance(x, tuple) else x for x in v
+            ]
         else:
             out[k] = v
     return out
@@ -429,10 +436,8 @@ def test_with_client_teardown_like_flask() -> None:
 
 def test_with_client_cannot_nest(fw: FW) -> None:
     c = echo_app(fw).test_client()
-    with c:
-        with pytest.raises(RuntimeError):
-            with c:
-                pass
+    with c, pytest.raises(RuntimeError), c:
+        pass
 
 
 def test_session_transaction(fw: FW) -> None:
@@ -449,22 +454,22 @@ def test_session_transaction(fw: FW) -> None:
 
 def test_session_transaction_without_cookies(fw: FW) -> None:
     c = echo_app(fw).test_client(use_cookies=False)
-    with pytest.raises(TypeError):
-        with c.session_transaction():
-            pass
+    with pytest.raises(TypeError), c.session_transaction():
+        pass
 
 
 def test_session_transaction_without_secret_key(fw: FW) -> None:
     app = echo_app(fw)
     app.secret_key = None
-    with pytest.raises(RuntimeError):
-        with app.test_client().session_transaction() as sess:
-            sess["x"] = 1
+    with pytest.raises(RuntimeError), app.test_client().session_transaction() as sess:
+        sess["x"] = 1
 
 
 def test_test_request_context_base_url_and_config(fw: FW) -> None:
     app = echo_app(fw)
-    app.config.update(SERVER_NAME="example.org:8080", APPLICATION_ROOT="/root", PREFERRED_URL_SCHEME="https")
+    app.config.update(
+        SERVER_NAME="example.org:8080", APPLICATION_ROOT="/root", PREFERRED_URL_SCHEME="https"
+    )
     with app.test_request_context("/echo"):
         assert fw.request.url == "https://example.org:8080/root/echo"
         assert fw.request.script_root == "/root"

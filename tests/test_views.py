@@ -181,7 +181,14 @@ def test_method_view_methods_attribute(fw: FW) -> None:
 def test_method_view_allow_header(fw: FW) -> None:
     app, _, _ = method_view_app(fw)
     r = app.test_client().options("/p/1")
-    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "DELETE", "PATCH", "OPTIONS"}
+    assert set(r.headers["Allow"].split(", ")) == {
+        "GET",
+        "HEAD",
+        "POST",
+        "DELETE",
+        "PATCH",
+        "OPTIONS",
+    }
 
 
 def test_method_view_explicit_methods_kept(fw: FW) -> None:
@@ -239,8 +246,20 @@ def test_method_view_in_blueprint(fw: FW) -> None:
 
     bp.add_url_rule("/users", view_func=Users.as_view("users"))
     app.register_blueprint(bp)
-    assert app.test_client().get("/api/users").get_json() == {"endpoint": "api.users", "url": "/api/users"}
+    assert app.test_client().get("/api/users").get_json() == {
+        "endpoint": "api.users",
+        "url": "/api/users",
+    }
 
 
 def test_http_method_funcs(fw: FW) -> None:
-    assert set(fw.views.http_method_funcs) == {"get", "post", "head", "options", "delete", "put", "trace", "patch"}
+    assert set(fw.views.http_method_funcs) == {
+        "get",
+        "post",
+        "head",
+        "options",
+        "delete",
+        "put",
+        "trace",
+        "patch",
+    }

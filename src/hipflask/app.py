@@ -71,6 +71,17 @@ class Flask(App):
     ``template_folder``, ``instance_path``, ``instance_relative_config``, ``root_path``.
     """
 
+    #: Whether the request-path methods the fast paths bypass (``create_url_adapter``,
+    #: ``preprocess_request``) are Flask's own; a subclass overriding one gets the full path.
+    _plain_request_path = True
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_request_path = all(
+            getattr(cls, name) is getattr(Flask, name)
+            for name in ("create_url_adapter", "preprocess_request")
+        )
+
     def __init__(
         self,
         import_name: str,
@@ -151,7 +162,7 @@ class Flask(App):
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
         """A request context for a request built like the test client's
         (``path``, ``method``, ``data``, ``json``, ``headers``, ``query_string``...)."""
-        from .testing import EnvironBuilder
+        from .environ_builder import EnvironBuilder
 
         builder = EnvironBuilder(self, *args, **kwargs)
         try:
@@ -198,7 +209,7 @@ class Flask(App):
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
         """Handle one request. Wrap this (``app.wsgi_app = Middleware(app.wsgi_app)``) to add
         WSGI middleware while keeping ``app`` the app object."""
-        ctx = RequestContext(self, environ)
+        ctx = self.request_context(environ)
         error: BaseException | None = None
         try:
             try:
@@ -240,6 +251,7 @@ class Flask(App):
                 url_map.host_matching
                 or self.subdomain_matching
                 or self.config["TRUSTED_HOSTS"] is not None
+                or not self._plain_request_path
             ):
                 adapter = ctx.url_adapter
                 if adapter is None:
@@ -292,7 +304,11 @@ class Flask(App):
             if request_started.receivers:
                 request_started.send(self, _async_wrapper=self.ensure_sync)
             rv = None
-            if self.before_request_funcs or self.url_value_preprocessors:
+            if (
+                self.before_request_funcs
+                or self.url_value_preprocessors
+                or not self._plain_request_path
+            ):
                 rv = self.preprocess_request()
             if rv is None:
                 rv = self.dispatch_request()

@@ -482,6 +482,14 @@ class Response:
         challenge._on_update = on_update
         return challenge
 
+    @www_authenticate.setter
+    def www_authenticate(self, value: WWWAuthenticate | list[WWWAuthenticate] | None) -> None:
+        self.headers.pop("WWW-Authenticate", None)
+        if value is None:
+            return
+        for challenge in value if isinstance(value, list) else [value]:
+            self.headers.add("WWW-Authenticate", challenge.to_header())
+
     def set_etag(self, etag: str, weak: bool = False) -> None:
         """Set the ``ETag`` header, quoting *etag*."""
         self.headers["ETag"] = http.quote_etag(etag, weak)
@@ -591,7 +599,7 @@ class Response:
         cls, app: t.Callable[..., t.Iterable[bytes]], environ: WSGIEnvironment, buffered: bool = False
     ) -> Response:
         """Call a WSGI application and wrap what it returns."""
-        from .testing import run_wsgi_app
+        from .environ_builder import run_wsgi_app
 
         return cls(*run_wsgi_app(app, environ, buffered))
 
@@ -659,13 +667,24 @@ class Response:
     ) -> tuple[t.Iterable[bytes], str, list[tuple[str, str]]]:
         """``(app_iter, status, header list)`` for *environ*."""
         headers = self.get_wsgi_headers(environ)
-        return self.get_app_iter(environ), self._status, headers.to_wsgi_list()
+        return self.get_app_iter(environ), self._status, list(headers.to_wsgi_list())
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_wsgi = all(
+            getattr(cls, name) is getattr(Response, name)
+            for name in ("get_wsgi_headers", "get_app_iter", "iter_encoded", "get_wsgi_response")
+        )
+
+    #: Whether the WSGI methods are Response's own, so __call__ may take its fast path.
+    _plain_wsgi = True
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> t.Iterable[bytes]:
         body = self.response
         # Fast path: one bytes chunk already measured, nothing to close, not HEAD.
         if (
-            type(body) is list
+            self._plain_wsgi
+            and type(body) is list
             and len(body) == 1
             and not self._on_close
             and environ.get("REQUEST_METHOD") != "HEAD"
@@ -674,7 +693,9 @@ class Response:
             and type(body[0]) is bytes
         ):
             headers = self.get_wsgi_headers(environ)
-            start_response(self._status, headers._list)
+            # A copy: middleware may append to the list it is given, and a response object
+            # can be sent more than once.
+            start_response(self._status, headers._list[:])
             return body
         app_iter, status, header_list = self.get_wsgi_response(environ)
         start_response(status, header_list)

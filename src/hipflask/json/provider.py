@@ -139,6 +139,8 @@ class DefaultJSONProvider(JSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         if (self.compact is None and self._app.debug) or self.compact is False:
             body = self.dumps(obj, indent=2)
+        elif type(self).dumps is not DefaultJSONProvider.dumps:  # a subclass's dumps wins
+            body = self.dumps(obj, separators=(",", ":"))
         else:
             body = self._compact_encoder()(obj)
         return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
