@@ -476,6 +476,36 @@ def test_stream_with_context(fw: FW) -> None:
     assert c.get("/deco").data == b"/deco!"
 
 
+def test_stream_with_context_cleans_up_on_head_and_disconnect(fw: FW) -> None:
+    from _core_fw import call, environ
+
+    app = fw.Flask(__name__)
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+
+    @app.route("/")
+    def index() -> t.Any:
+        def gen() -> t.Iterator[str]:
+            events.append("start")
+            yield "a"
+            events.append("end (never)")
+            yield "b"
+
+        return fw.stream_with_context(gen())
+
+    status, _, body = call(app, environ("/", "HEAD"))
+    assert status == "200 OK" and body == b""
+    assert events[-1] == "teardown"
+    assert not fw.has_request_context() and not fw.has_app_context()
+    events.clear()
+    # a client that goes away after the first chunk: the server closes the iterable
+    body_iter = app(environ("/"), lambda status, headers, exc_info=None: None)
+    assert next(iter(body_iter)) == b"a"
+    body_iter.close()  # type: ignore[attr-defined]
+    assert "end (never)" not in events and events[-1] == "teardown"
+    assert not fw.has_request_context() and not fw.has_app_context()
+
+
 def test_stream_with_context_outside_request(fw: FW) -> None:
     def gen() -> t.Iterator[str]:
         yield "x"

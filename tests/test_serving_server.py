@@ -264,3 +264,44 @@ def test_server_fd_is_reused(monkeypatch):
             assert server.port == listener.getsockname()[1]
         finally:
             server.server_close()
+
+
+def test_graceful_stop_finishes_requests_in_flight_and_closes_idle_connections():
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            release.wait(10)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        # Many short connections: the bookkeeping must come back to "nothing in flight".
+        for _ in range(20):
+            assert procs.request(server.port, "/") == (200, b"ok")
+        assert procs.wait_for(lambda: server._tracker._quiet.is_set(), timeout=10)
+
+        idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        idle.request("GET", "/")
+        assert idle.getresponse().read() == b"ok"  # now an idle keep-alive connection
+
+        slow_result = []
+        slow = threading.Thread(
+            target=lambda: slow_result.append(procs.request(server.port, "/slow"))
+        )
+        slow.start()
+        assert procs.wait_for(lambda: not server._tracker._quiet.is_set(), timeout=10)
+        threading.Timer(0.3, release.set).start()
+        assert server.stop_gracefully(timeout=10) is True
+        slow.join(10)
+        assert slow_result == [(200, b"ok")]
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            idle.request("GET", "/")
+            idle.getresponse().read()
+    finally:
+        release.set()
+        thread.join(10)
+        server.server_close()

@@ -13,6 +13,10 @@ Differences from Werkzeug, on purpose:
   exit status, waits for the next change and starts the child again.
 - Stopping the supervisor (Ctrl+C, SIGTERM) stops the child, and a child whose supervisor
   disappeared exits instead of lingering.
+- A restart is graceful: the child stops accepting, lets requests in flight finish
+  (bounded), then exits; queued connections wait in the shared listening socket.
+- hipflask's own source files are not watched even when installed in editable mode: they
+  are a dependency, not the project.
 """
 
 from __future__ import annotations
@@ -77,11 +81,13 @@ def _system_dirs() -> tuple[str, ...]:
 
 
 _SYSTEM_DIRS = _system_dirs()
+# hipflask itself is a dependency of the project, even when installed in editable mode.
+_FRAMEWORK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 
 
 def _is_ignored_path(path: str) -> bool:
-    """True for interpreter, site-packages, virtualenv or tooling paths."""
-    if os.path.join(path, "").startswith(_SYSTEM_DIRS):
+    """True for interpreter, site-packages, virtualenv, tooling or hipflask's own paths."""
+    if os.path.join(path, "").startswith((*_SYSTEM_DIRS, _FRAMEWORK_DIR)):
         return True
     parts = path.split(os.sep)
     return any(part in _IGNORED_DIR_NAMES for part in parts)

@@ -255,9 +255,12 @@ class RequestContext:
         self.__dict__["url_adapter"] = value
 
     def copy(self) -> RequestContext:
-        """A new context sharing this request and session (for another greenlet/thread)."""
+        """A new context sharing this request and session (for another greenlet/thread).
+
+        The session is opened now if it was not yet, so both contexts share one object.
+        """
         return self.__class__(
-            self.app, environ=self.request.environ, request=self.request, session=self._session
+            self.app, environ=self.request.environ, request=self.request, session=self.open_session()
         )
 
     def match_request(self) -> None:

@@ -330,10 +330,12 @@ class BaseWSGIServer(HTTPServer):
         if family == af_unix:
             self._unix_path = address
 
-    def process_request(self, request: t.Any, client_address: t.Any) -> None:
+    def verify_request(self, request: t.Any, client_address: t.Any) -> bool:
+        # Runs in the accept loop for every connection (process_request is replaced by
+        # the threading mix-in), paired with shutdown_request below.
         if not self.multiprocess:  # a forked handler cannot report back
             self._tracker.opened()
-        super().process_request(request, client_address)
+        return True
 
     def shutdown_request(self, request: t.Any) -> None:
         try:
@@ -582,6 +584,11 @@ def run_simple(
     if not is_running_from_reloader():
         server.log_startup()
         _log("info", _ansi_style("Press CTRL+C to quit", "yellow"))
+        if use_debugger and not use_reloader:
+            # With the reloader, the child's debugger announces itself when created.
+            log_debugger = getattr(application, "log_startup", None)
+            if callable(log_debugger):
+                log_debugger()
 
     with _StopOnSigterm():
         if use_reloader:

@@ -75,7 +75,7 @@ class RulePart:
         self.final = final
         self.suffixed = suffixed
         self.weight = weight
-        self.regex = None if static else re.compile(pattern, re.DOTALL)
+        self.regex = None if static else re.compile(pattern)
         self.group_names = tuple(f"_hf{i}" for i in range(group_count))
 
     @property
