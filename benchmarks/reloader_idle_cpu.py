@@ -113,8 +113,18 @@ def bench_cli(root: Path, seconds: float) -> tuple[float, float]:
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hipflask", "--app", "app", "run", "--debug", "--no-debugger",
-         "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "hipflask",
+            "--app",
+            "app",
+            "run",
+            "--debug",
+            "--no-debugger",
+            "--port",
+            str(port),
+        ],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -107,7 +107,9 @@ def test_factory_needing_arguments_is_explained():
     def create_app(config):
         return Flask("x")
 
-    with pytest.raises(NoAppException, match=r"could not call it without arguments.*'m:create_app\(args\)'"):
+    with pytest.raises(
+        NoAppException, match=r"could not call it without arguments.*'m:create_app\(args\)'"
+    ):
         find_best_app(module("m", create_app=create_app))
 
 
@@ -120,7 +122,9 @@ def test_type_error_raised_inside_a_factory_propagates():
 
 
 def test_module_without_app():
-    with pytest.raises(NoAppException, match="Failed to find Flask application or factory in module 'm'"):
+    with pytest.raises(
+        NoAppException, match="Failed to find Flask application or factory in module 'm'"
+    ):
         find_best_app(module("m", x=1))
 
 
@@ -138,7 +142,9 @@ def test_find_app_by_string():
     assert made.name == "named" and made.config["FROM_FACTORY"] is True
     with pytest.raises(NoAppException, match="Failed to find attribute 'nope' in 'm'"):
         find_app_by_string(mod, "nope")
-    with pytest.raises(NoAppException, match="A valid Flask application was not obtained from 'm:not_app'"):
+    with pytest.raises(
+        NoAppException, match="A valid Flask application was not obtained from 'm:not_app'"
+    ):
         find_app_by_string(mod, "not_app")
     with pytest.raises(NoAppException, match="Failed to parse arguments as literal values"):
         find_app_by_string(mod, "create_app(os.getcwd())")
@@ -221,7 +227,10 @@ def test_script_info_never_imports_an_installed_module_named_app(tmp_path, monke
 
 
 def test_script_info_import_path_with_name(tmp_path):
-    write(tmp_path / "named.py", "from hipflask import Flask\nweb = Flask('web')\nother = Flask('o')\n")
+    write(
+        tmp_path / "named.py",
+        "from hipflask import Flask\nweb = Flask('web')\nother = Flask('o')\n",
+    )
     assert ScriptInfo(app_import_path="named:web").load_app().name == "web"
 
 
@@ -249,7 +258,11 @@ def test_load_dotenv_precedence(tmp_path):
     write(tmp_path / "given.env", "B=given\n")
     os.environ["A"] = "environment"
     assert load_dotenv("given.env") is True
-    assert (os.environ["A"], os.environ["B"], os.environ["ONLY_FLASKENV"]) == ("environment", "given", "1")
+    assert (os.environ["A"], os.environ["B"], os.environ["ONLY_FLASKENV"]) == (
+        "environment",
+        "given",
+        "1",
+    )
 
 
 def test_load_dotenv_searches_parent_directories(tmp_path, monkeypatch):
@@ -377,7 +390,13 @@ def test_routes_output_matches_flask():
     def item(item_id):
         return str(item_id)
 
-    for args in ([], ["--sort", "rule"], ["--all-methods"], ["--sort", "methods"], ["--sort", "match"]):
+    for args in (
+        [],
+        ["--sort", "rule"],
+        ["--all-methods"],
+        ["--sort", "methods"],
+        ["--sort", "match"],
+    ):
         mine = ours.test_cli_runner().invoke(hcli.routes_command, args)
         with theirs.app_context():
             oracle = CliRunner().invoke(flask_routes, args)
@@ -505,11 +524,23 @@ def test_run_command_in_process(captured_run, tmp_path):
     write(tmp_path / "cmdapp.py", HELLO_SRC)
     result = CliRunner().invoke(
         hcli.cli,
-        ["--app", "cmdapp", "run", "--port", "7001", "--host", "::1", "--no-reload",
-         "--extra-files", f"a.txt{os.pathsep}b.txt", "--exclude-patterns", "*.tmp"],
+        [
+            "--app",
+            "cmdapp",
+            "run",
+            "--port",
+            "7001",
+            "--host",
+            "::1",
+            "--no-reload",
+            "--extra-files",
+            f"a.txt{os.pathsep}b.txt",
+            "--exclude-patterns",
+            "*.tmp",
+        ],
     )
     assert result.exit_code == 0, result.output
-    [(host, port, app, options)] = captured_run
+    [(host, port, _app, options)] = captured_run
     assert (host, port) == ("::1", 7001)
     assert options["extra_files"] == ["a.txt", "b.txt"]
     assert options["exclude_patterns"] == ["*.tmp"]
@@ -534,3 +565,21 @@ def _walk(tb):
     while tb is not None:
         yield tb
         tb = tb.tb_next
+
+
+def test_app_cli_command_without_parentheses():
+    app = Flask("bare")
+
+    @app.cli.command
+    def bare():
+        click.echo(f"bare in {current_app.name}")
+
+    assert app.test_cli_runner().invoke(args=["bare"]).output == "bare in bare\n"
+
+
+def test_script_info_discovers_an_app_package(tmp_path):
+    write(
+        tmp_path / "app" / "__init__.py",
+        "from hipflask import Flask\napp = Flask('from_package')\n",
+    )
+    assert ScriptInfo().load_app().name == "from_package"

@@ -158,7 +158,9 @@ def test_reloader_follows_edits_and_survives_a_syntax_error(tmp_path):
     app_file = procs.copy_app("reloading.py", tmp_path)
     port = procs.free_port()
     proc = procs.start(
-        procs.hipflask("--app", "reloading", "run", "--port", str(port), "--debug", "--no-debugger"),
+        procs.hipflask(
+            "--app", "reloading", "run", "--port", str(port), "--debug", "--no-debugger"
+        ),
         tmp_path,
     )
     with proc:
@@ -249,8 +251,16 @@ def test_extra_files_trigger_and_exclude_patterns_do_not(tmp_path):
     port = procs.free_port()
     proc = procs.start(
         procs.hipflask(
-            "--app", "reloading", "run", "--port", str(port), "--reload",
-            "--extra-files", str(settings), "--exclude-patterns", "*/scratch_*",
+            "--app",
+            "reloading",
+            "run",
+            "--port",
+            str(port),
+            "--reload",
+            "--extra-files",
+            str(settings),
+            "--exclude-patterns",
+            "*/scratch_*",
         ),
         tmp_path,
     )
@@ -275,4 +285,6 @@ def test_supervisor_stopped_by_sigint_stops_the_child(tmp_path):
         children = proc.children()
         assert proc.stop(signal.SIGINT) == 0
     assert children
-    assert procs.wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), timeout=10)
+    assert procs.wait_for(
+        lambda: not any(Path(f"/proc/{c}").exists() for c in children), timeout=10
+    )

@@ -189,7 +189,9 @@ def test_client_disconnecting_mid_response_does_not_kill_the_server(hello_server
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
     assert procs.request(port, "/double/5") == (200, b"10")
     assert proc.alive()
     assert "Traceback" not in proc.stderr
@@ -203,3 +205,26 @@ def test_request_log_lines(hello_server):
     assert found, proc.stderr
     assert '"GET /double/3 HTTP/1.1" 200 -' in proc.stderr
     assert "\x1b[" not in proc.stderr  # not a terminal: no colour codes
+
+
+def test_run_simple_with_static_files(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "style.css").write_text("body { color: red }")
+    port = procs.free_port()
+    script = (
+        "import sys\n"
+        "from hipflask.serving import run_simple\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'from the app']\n"
+        f"run_simple('127.0.0.1', {port}, app, threaded=True,"
+        f" static_files={{'/static': {str(tmp_path / 'assets')!r}}})\n"
+        "print('run_simple returned', flush=True)\n"
+    )
+    proc = procs.start([sys.executable, "-c", script], tmp_path)
+    with proc:
+        assert procs.wait_until_serving(proc, port) == (200, b"from the app")
+        assert procs.request(port, "/static/style.css") == (200, b"body { color: red }")
+    assert proc.popen.returncode == 0
+    # SIGTERM stops run_simple like Ctrl+C: it returns and the script carries on.
+    assert "run_simple returned" in proc.stdout

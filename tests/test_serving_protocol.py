@@ -7,17 +7,11 @@ while the test writes raw bytes to the other end and parses what comes back.
 from __future__ import annotations
 
 import importlib.util
-import logging
-import re
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from hipflask import _serving_log
 from hipflask.serving import WSGIRequestHandler
 
 
@@ -33,90 +27,10 @@ def _load_procs():
 
 
 procs = _load_procs()
-
-
-class FakeServer:
-    """The attributes of BaseWSGIServer the handler reads."""
-
-    multithread = True
-    multiprocess = False
-    ssl_context = None
-    passthrough_errors = False
-    server_address = ("127.0.0.1", 5000)
-    _server_version = "hipflask/test"
-
-    def __init__(self, app, multithread=True):
-        self.app = app
-        self.multithread = multithread
-
-
-class Recorder:
-    """A WSGI app that records each environ (and what it read) and echoes a summary."""
-
-    def __init__(self, read_body=True, status="200 OK", extra_headers=()):
-        self.calls = []
-        self.read_body = read_body
-        self.status = status
-        self.extra_headers = list(extra_headers)
-
-    def __call__(self, environ, start_response):
-        body = environ["wsgi.input"].read() if self.read_body else b""
-        self.calls.append((dict(environ), body))
-        out = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']} body={len(body)}".encode()
-        start_response(
-            self.status,
-            [("Content-Type", "text/plain"), ("Content-Length", str(len(out))), *self.extra_headers],
-        )
-        return [out]
-
-    @property
-    def paths(self):
-        return [environ["PATH_INFO"] for environ, _ in self.calls]
-
-
-def serve(app, data, handler_class=WSGIRequestHandler, close_write=True, multithread=True, feed=None):
-    """Run one connection through the handler; return all bytes the server sent."""
-    client, server_sock = socket.socketpair()
-    client.settimeout(20)
-    server = FakeServer(app, multithread)
-    errors = []
-
-    def run():
-        try:
-            handler_class(server_sock, ("127.0.0.1", 54321), server)
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-        finally:
-            server_sock.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        if feed is not None:
-            feed(client)
-        else:
-            client.sendall(data)
-        if close_write:
-            client.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            try:
-                chunk = client.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        client.close()
-        thread.join(20)
-    assert not thread.is_alive(), "the handler did not finish"
-    assert not errors, errors
-    return b"".join(chunks)
-
-
-def get(path="/", extra=b"", version=b"HTTP/1.1"):
-    return b"GET " + path.encode("latin-1") + b" " + version + b"\r\nHost: localhost\r\n" + extra + b"\r\n"
+FakeServer = procs.FakeServer
+Recorder = procs.Recorder
+serve = procs.serve
+get = procs.get
 
 
 # -- environ ------------------------------------------------------------------------------
@@ -307,7 +221,11 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order():
     app = Recorder()
     out = serve(app, get("/one") + get("/two") + get("/three"))
     responses = procs.parse_responses(out)
-    assert [r.body for r in responses] == [b"GET /one body=0", b"GET /two body=0", b"GET /three body=0"]
+    assert [r.body for r in responses] == [
+        b"GET /one body=0",
+        b"GET /two body=0",
+        b"GET /three body=0",
+    ]
     assert all(r.header("Connection") is None for r in responses)
 
 
@@ -394,7 +312,9 @@ def test_content_length_body():
 def test_chunked_body_is_fed_to_the_app_as_a_stream():
     app = Recorder()
     body = b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: yes\r\n\r\n"
-    raw = b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n" + body + get("/next")
+    raw = (
+        b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n" + body + get("/next")
+    )
     responses = procs.parse_responses(serve(app, raw))
     assert [r.body for r in responses] == [b"POST /up body=11", b"GET /next body=0"]
     environ, data = app.calls[0]
@@ -494,7 +414,11 @@ def test_te_obfuscation_with_tab_is_not_accepted_as_chunked():
 def test_body_over_the_drain_limit_closes_the_connection():
     app = Recorder(read_body=False)
     size = 2 * 1024 * 1024
-    raw = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size + get("/next")
+    raw = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size
+        + b"x" * size
+        + get("/next")
+    )
 
     def feed(client):
         try:
@@ -540,282 +464,3 @@ def test_no_100_continue_when_the_app_answers_without_reading():
     assert response.status == 413
     assert response.header("Connection") == "close"
     assert b"100 Continue" not in out
-
-
-# -- application errors -------------------------------------------------------------------
-
-
-def test_exception_before_the_response_is_a_500(caplog):
-    def app(environ, start_response):
-        raise RuntimeError("boom in view")
-
-    with caplog.at_level(logging.INFO, logger="hipflask.serving"):
-        out = serve(app, get("/"))
-    [response] = procs.parse_responses(out)
-    assert response.status == 500
-    assert b"boom" not in response.body  # no exception text in the page
-    assert "Error on request" in caplog.text
-    assert "RuntimeError: boom in view" in caplog.text
-
-
-def test_exception_in_the_middle_of_a_chunked_body_cuts_the_connection():
-    def app(environ, start_response):
-        start_response("200 OK", [])
-        yield b"partial"
-        raise RuntimeError("late")
-
-    out = serve(app, get("/") + get("/next"))
-    assert out.startswith(b"HTTP/1.1 200 ")
-    assert b"7\r\npartial\r\n" in out
-    assert not out.endswith(b"0\r\n\r\n")  # no terminating chunk: the client sees the failure
-    assert out.count(b"HTTP/1.1 ") == 1
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        [("X-Evil", "a\r\nSet-Cookie: pwned=1")],
-        [("X-Evil", "a\nb")],
-        [("Bad Name", "v")],
-        [("X-Null", "a\x00")],
-    ],
-)
-def test_header_injection_by_the_app_is_refused(headers):
-    def app(environ, start_response):
-        start_response("200 OK", headers)
-        return [b"ok"]
-
-    out = serve(app, get("/"))
-    assert out.startswith(b"HTTP/1.1 500 ")
-    assert b"pwned" not in out
-
-
-def test_app_yielding_str_is_a_500():
-    def app(environ, start_response):
-        start_response("200 OK", [])
-        return ["text"]
-
-    assert serve(app, get("/")).startswith(b"HTTP/1.1 500 ")
-
-
-def test_body_longer_than_content_length_is_truncated_and_closed():
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Length", "3")])
-        return [b"abcdef"]
-
-    out = serve(app, get("/") + get("/next"))
-    [response] = procs.parse_responses(out)
-    assert response.body == b"abc"
-    assert out.count(b"HTTP/1.1 ") == 1
-
-
-def test_body_shorter_than_content_length_closes_the_connection():
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Length", "10")])
-        return [b"abc"]
-
-    out = serve(app, get("/") + get("/next"))
-    assert out.count(b"HTTP/1.1 ") == 1
-
-
-def test_start_response_with_exc_info_replaces_unsent_headers():
-    def app(environ, start_response):
-        start_response("200 OK", [("X-First", "1")])
-        try:
-            raise ValueError("x")
-        except ValueError:
-            start_response("500 Oops", [("Content-Length", "4")], sys.exc_info())
-        return [b"oops"]
-
-    [response] = procs.parse_responses(serve(app, get("/")))
-    assert (response.status, response.reason, response.body) == (500, "Oops", b"oops")
-    assert response.header("X-First") is None
-
-
-def test_app_iterable_close_is_called():
-    closed = []
-
-    class Body:
-        def __iter__(self):
-            return iter([b"x"])
-
-        def close(self):
-            closed.append(True)
-
-    def app(environ, start_response):
-        start_response("200 OK", [])
-        return Body()
-
-    serve(app, get("/"))
-    assert closed == [True]
-
-
-def test_file_wrapper_with_length_uses_the_file(tmp_path):
-    data = bytes(range(256)) * 1000
-    path = tmp_path / "blob.bin"
-    path.write_bytes(data)
-
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Length", str(len(data)))])
-        return environ["wsgi.file_wrapper"](open(path, "rb"), 4096)
-
-    responses = procs.parse_responses(serve(app, get("/") + get("/")))
-    assert [r.body == data for r in responses] == [True, True]
-
-
-def test_file_wrapper_without_length_is_chunked(tmp_path):
-    path = tmp_path / "blob.txt"
-    path.write_bytes(b"0123456789" * 1000)
-
-    def app(environ, start_response):
-        start_response("200 OK", [])
-        return environ["wsgi.file_wrapper"](open(path, "rb"), 100)
-
-    [response] = procs.parse_responses(serve(app, get("/")))
-    assert response.header("Transfer-Encoding") == "chunked"
-    assert response.body == b"0123456789" * 1000
-
-
-def test_client_disconnect_mid_response_ends_quietly():
-    closed = threading.Event()
-
-    def app(environ, start_response):
-        start_response("200 OK", [])
-
-        def generate():
-            try:
-                while True:
-                    yield b"x" * 65536
-            finally:
-                closed.set()
-
-        return generate()
-
-    def feed(client):
-        client.sendall(get("/"))
-        client.recv(1000)
-        client.close()
-
-    client, server_sock = socket.socketpair()
-    errors = []
-
-    def run():
-        try:
-            WSGIRequestHandler(server_sock, ("127.0.0.1", 1), FakeServer(app))
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-        finally:
-            server_sock.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    feed(client)
-    thread.join(20)
-    assert not thread.is_alive()
-    assert errors == []
-    assert closed.is_set()
-
-
-# -- timeouts -----------------------------------------------------------------------------
-
-
-class QuickTimeouts(WSGIRequestHandler):
-    request_header_timeout = 0.5
-    keep_alive_timeout = 0.5
-    timeout = 0.5
-
-
-def test_a_client_stalling_in_the_headers_is_dropped_with_408():
-    def feed(client):
-        client.sendall(b"GET / HTTP/1.1\r\nHost:")
-
-    out = serve(Recorder(), b"", handler_class=QuickTimeouts, close_write=False, feed=feed)
-    assert out.startswith(b"HTTP/1.1 408 ")
-
-
-def test_a_client_trickling_bytes_is_dropped_when_the_header_time_is_up():
-    def feed(client):
-        for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 30:
-            try:
-                client.sendall(bytes([byte]))
-            except OSError:
-                return
-            time.sleep(0.05)
-
-    out = serve(Recorder(), b"", handler_class=QuickTimeouts, close_write=False, feed=feed)
-    assert out.startswith(b"HTTP/1.1 408 ")
-
-
-def test_an_idle_keep_alive_connection_is_closed():
-    app = Recorder()
-
-    def feed(client):
-        client.sendall(get("/"))
-
-    out = serve(app, b"", handler_class=QuickTimeouts, close_write=False, feed=feed)
-    assert [r.status for r in procs.parse_responses(out)] == [200]
-
-
-def test_a_client_stalling_in_the_body_is_dropped():
-    app = Recorder()
-
-    def feed(client):
-        client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
-
-    out = serve(app, b"", handler_class=QuickTimeouts, close_write=False, feed=feed)
-    # The body read fails (ClientDisconnected is a 400); the server moves on.
-    assert out.startswith(b"HTTP/1.1 400 ")
-    assert app.calls == []
-
-
-# -- logging ------------------------------------------------------------------------------
-
-LOG_LINE = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d\] "(.*)" (\d{3}) -$')
-
-
-def test_request_log_lines_look_like_werkzeugs(caplog, monkeypatch):
-    monkeypatch.setattr(_serving_log, "_use_colour", lambda: False)
-    with caplog.at_level(logging.INFO, logger="hipflask.serving"):
-        serve(Recorder(), get("/caf%C3%A9?x=%2F") + get("/a\x1bb".replace("\x1b", "%1B")))
-    lines = [r.getMessage() for r in caplog.records]
-    first = LOG_LINE.match(lines[0])
-    assert first is not None, lines[0]
-    assert first.groups() == ("GET /café?x=%2F HTTP/1.1", "200")
-    assert "\x1b" not in "".join(lines)
-
-
-def test_request_log_is_coloured_on_a_terminal(caplog, monkeypatch):
-    monkeypatch.setattr(_serving_log, "_use_colour", lambda: True)
-
-    def app(environ, start_response):
-        start_response("404 NOT FOUND", [("Content-Length", "0")])
-        return []
-
-    with caplog.at_level(logging.INFO, logger="hipflask.serving"):
-        serve(app, get("/missing"))
-    assert "\x1b[33mGET /missing HTTP/1.1\x1b[0m" in caplog.records[0].getMessage()
-
-
-def test_colour_only_when_stderr_is_a_tty(monkeypatch):
-    class Stream:
-        def __init__(self, tty):
-            self.tty = tty
-
-        def isatty(self):
-            return self.tty
-
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr(sys, "stderr", Stream(False))
-    assert _serving_log._ansi_style("x", "red") == "x"
-    monkeypatch.setattr(sys, "stderr", Stream(True))
-    assert _serving_log._ansi_style("x", "red") == "\x1b[31mx\x1b[0m"
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert _serving_log._ansi_style("x", "red") == "x"
-
-
-def test_control_characters_in_the_request_line_are_escaped_in_the_log(caplog):
-    with caplog.at_level(logging.INFO, logger="hipflask.serving"):
-        serve(Recorder(), b"GET /\x1b[31mred HTTP/1.1\r\nHost: x\r\n\r\n")
-    message = caplog.records[0].getMessage()
-    assert "\x1b" not in message
-    assert "\\x1b" in message

@@ -54,8 +54,10 @@ class Running:
     """make_server() + serve_forever() in a thread, shut down on exit."""
 
     def __init__(self, host="127.0.0.1", app=echo_app, **kwargs):
-        self.server = make_server(host, 0 if not host.startswith("unix://") else 0, app, **kwargs)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
+        self.server = make_server(host, 0, app, **kwargs)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}
+        )
 
     def __enter__(self):
         self.thread.start()
@@ -245,9 +247,11 @@ def test_is_running_from_reloader(monkeypatch):
 
 
 def test_startup_log_lists_the_urls(caplog):
-    with Running(host="0.0.0.0", threaded=True) as server:
-        with caplog.at_level("INFO", logger="hipflask.serving"):
-            server.log_startup()
+    with (
+        Running(host="0.0.0.0", threaded=True) as server,
+        caplog.at_level("INFO", logger="hipflask.serving"),
+    ):
+        server.log_startup()
     text = caplog.text
     assert "WARNING: This is a development server." in text
     assert "Running on all addresses (0.0.0.0)" in text
@@ -282,7 +286,7 @@ def test_graceful_stop_finishes_requests_in_flight_and_closes_idle_connections()
         # Many short connections: the bookkeeping must come back to "nothing in flight".
         for _ in range(20):
             assert procs.request(server.port, "/") == (200, b"ok")
-        assert procs.wait_for(lambda: server._tracker._quiet.is_set(), timeout=10)
+        assert procs.wait_for(lambda: server._tracker.in_flight() == 0, timeout=10)
 
         idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         idle.request("GET", "/")
@@ -293,7 +297,7 @@ def test_graceful_stop_finishes_requests_in_flight_and_closes_idle_connections()
             target=lambda: slow_result.append(procs.request(server.port, "/slow"))
         )
         slow.start()
-        assert procs.wait_for(lambda: not server._tracker._quiet.is_set(), timeout=10)
+        assert procs.wait_for(lambda: server._tracker.in_flight() > 0, timeout=10)
         threading.Timer(0.3, release.set).start()
         assert server.stop_gracefully(timeout=10) is True
         slow.join(10)

@@ -127,7 +127,13 @@ def _project_dirs(roots: Iterable[str]) -> set[str]:
             if os.path.isfile(os.path.join(current, "pyvenv.cfg")):
                 dirs.clear()  # a virtualenv
                 continue
-            dirs[:] = [d for d in dirs if d not in _IGNORED_DIR_NAMES and not d.startswith(".")]
+            dirs[:] = [
+                d
+                for d in dirs
+                if d not in _IGNORED_DIR_NAMES
+                and not d.startswith(".")
+                and not _is_ignored_path(os.path.join(current, d))
+            ]
             has_py = any(name.endswith(".py") for name in files)
             if has_py:
                 found.add(current)
@@ -164,12 +170,14 @@ class ReloaderLoop:
         self._base_dirs: set[str] = set()
         self._module_dirs: set[str] = set()
         self._module_count = -1
+        self._baseline: dict[str, float] = {}
         #: Called in the child before it exits for a restart (the server drains there).
         self.before_restart: t.Callable[[], object] | None = None
 
     def __enter__(self) -> ReloaderLoop:
-        """Compute the initial watch set."""
+        """Compute the initial watch set and remember the files' modification times."""
         self._base_dirs = _project_dirs(_sys_path_roots())
+        self._baseline = self.mtimes()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -188,6 +196,39 @@ class ReloaderLoop:
         for extra in self.extra_files:
             dirs.add(extra if os.path.isdir(extra) else os.path.dirname(extra))
         return {d for d in dirs if os.path.isdir(d) and not self._is_excluded(d)}
+
+    def mtimes(self) -> dict[str, float]:
+        """Modification times of the relevant files in the watched directories."""
+        result: dict[str, float] = {}
+        for directory in self.watched_dirs():
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                continue
+            for entry in entries:
+                if (
+                    entry.name.endswith(".py")
+                    or entry.path in self.extra_files
+                    or (directory in self.extra_files)
+                ):
+                    try:
+                        result[entry.path] = entry.stat().st_mtime
+                    except OSError:
+                        continue
+        for path in self.extra_files:
+            if path not in result and os.path.isfile(path):
+                result[path] = os.stat(path).st_mtime
+        return result
+
+    def _changed_since(self, before: dict[str, float]) -> str | None:
+        """The first relevant file added, removed or modified since *before*."""
+        return self._diff(before, self.mtimes())
+
+    def _diff(self, before: dict[str, float], after: dict[str, float]) -> str | None:
+        for path in sorted(before.keys() | after.keys()):
+            if before.get(path) != after.get(path) and self.is_relevant(path):
+                return path
+        return None
 
     def _is_excluded(self, path: str) -> bool:
         return any(fnmatch.fnmatch(path, pattern) for pattern in self.exclude_patterns)
@@ -221,6 +262,7 @@ class ReloaderLoop:
         return self._supervisor_pid is not None and os.getppid() != self._supervisor_pid
 
     def trigger_reload(self, filename: str) -> t.NoReturn:
+        """Log the change, stop the server gracefully, exit with status 3."""
         self.log_reload(filename)
         if self.before_restart is not None:
             try:
@@ -230,6 +272,7 @@ class ReloaderLoop:
         sys.exit(RESTART_CODE)
 
     def log_reload(self, filename: str) -> None:
+        """Log `` * Detected change in '<path>', reloading``."""
         _log("info", f" * Detected change in {os.path.abspath(filename)!r}, reloading")
 
     def restart_with_reloader(self) -> int:
@@ -264,40 +307,17 @@ class StatReloaderLoop(ReloaderLoop):
 
     name = "stat"
 
-    def _snapshot(self) -> dict[str, float]:
-        mtimes: dict[str, float] = {}
-        for directory in self.watched_dirs():
-            try:
-                entries = list(os.scandir(directory))
-            except OSError:
-                continue
-            for entry in entries:
-                path = entry.path
-                if (
-                    entry.name.endswith(".py")
-                    or path in self.extra_files
-                    or (directory in self.extra_files)
-                ):
-                    try:
-                        mtimes[path] = entry.stat().st_mtime
-                    except OSError:
-                        continue
-        for path in self.extra_files:
-            if path not in mtimes and os.path.isfile(path):
-                mtimes[path] = os.stat(path).st_mtime
-        return mtimes
-
     def wait_for_change(self) -> str:
-        before = self._snapshot()
+        before = self._baseline
         while True:
+            after = self.mtimes()
+            changed = self._diff(before, after)
+            if changed is not None:
+                return changed
+            before = after
             time.sleep(self.interval)
             if self.supervisor_gone():
                 sys.exit(0)
-            after = self._snapshot()
-            for path in sorted(before.keys() | after.keys()):
-                if before.get(path) != after.get(path) and self.is_relevant(path):
-                    return path
-            before = after
 
 
 class WatchfilesReloaderLoop(ReloaderLoop):
@@ -305,8 +325,21 @@ class WatchfilesReloaderLoop(ReloaderLoop):
 
     name = "watchfiles"
 
+    #: After this delay the watch is surely in place; files are compared with the
+    #: snapshot taken before serving, to catch a save made while the watch was set up.
+    settle_delay = 0.2
+
     def _filter(self, change: t.Any, path: str) -> bool:
         return self.is_relevant(path)
+
+    def _check_missed(
+        self, stop: threading.Event, missed: list[str], snapshot: dict[str, float]
+    ) -> None:
+        if not stop.wait(self.settle_delay):
+            changed = self._changed_since(snapshot)
+            if changed is not None:
+                missed.append(changed)
+                stop.set()  # ends the watch in wait_for_change
 
     def wait_for_change(self) -> str:
         import watchfiles
@@ -314,8 +347,15 @@ class WatchfilesReloaderLoop(ReloaderLoop):
         # Per-directory (non-recursive) watches: a virtualenv or node_modules inside the
         # project is never walked by the kernel watcher.
         rust_timeout = max(int(self.interval * 1000), 50)
+        baseline = self._baseline
         while True:
             dirs = self.watched_dirs()
+            stop = threading.Event()
+            missed: list[str] = []
+
+            threading.Thread(
+                target=self._check_missed, args=(stop, missed, baseline), daemon=True
+            ).start()
             for changes in watchfiles.watch(
                 *sorted(dirs),
                 watch_filter=self._filter,
@@ -325,13 +365,19 @@ class WatchfilesReloaderLoop(ReloaderLoop):
                 yield_on_timeout=True,
                 recursive=False,
                 ignore_permission_denied=True,
+                stop_event=stop,
             ):
                 if changes:
+                    stop.set()
                     return sorted(path for _, path in changes)[0]
                 if self.supervisor_gone():
                     sys.exit(0)
                 if not self.watched_dirs() <= dirs:
                     break  # a newly imported module lives elsewhere: watch it too
+            stop.set()
+            if missed:
+                return missed[0]
+            baseline = self.mtimes()
 
 
 def _watchfiles_available() -> bool:

@@ -164,6 +164,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     max_drain_bytes = MAX_DRAIN_BYTES
 
     def setup(self) -> None:
+        """Prepare the connection: TCP_NODELAY, the TLS handshake (under a timeout), streams."""
         self.peer_gone = False
         self.environ: WSGIEnvironment | None = None
         self._linger = False
@@ -189,6 +190,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.wfile = _SocketWriter(conn)
 
     def finish(self) -> None:
+        """Release the streams (and the TLS wrapper) of the connection."""
         try:
             self.rfile.close()
         finally:
@@ -197,9 +199,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
 
     @property
     def server_version(self) -> str:  # type: ignore[override]
+        """``hipflask/<version> Python/<version>``, sent as the ``Server`` header."""
         return getattr(self.server, "_server_version", "hipflask")
 
     def version_string(self) -> str:
+        """The ``Server`` header value."""
         return self.server_version
 
     # -- reading the head -------------------------------------------------------------
@@ -622,6 +626,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     # -- logging ------------------------------------------------------------------------
 
     def address_string(self) -> str:
+        """The client address shown in the log."""
         environ = getattr(self, "environ", None)
         if environ:
             return str(environ["REMOTE_ADDR"])
@@ -631,6 +636,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         return "<local>"
 
     def port_integer(self) -> int:
+        """The client port (0 for Unix sockets)."""
         client = self.client_address
         return int(client[1]) if isinstance(client, tuple) and len(client) > 1 else 0
 
@@ -659,9 +665,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.log("info", '"%s" %s %s', msg, code, size)
 
     def log_error(self, format: str, *args: t.Any) -> None:
+        """Log an error line prefixed like the access log."""
         self.log("error", format, *args)
 
     def log_message(self, format: str, *args: t.Any) -> None:
+        """Log an info line prefixed like the access log."""
         self.log("info", format, *args)
 
     def log(self, type: str, message: str, *args: t.Any) -> None:

@@ -467,24 +467,15 @@ class _ConnectionTracker:
         self._lock = threading.Lock()
         self._idle: dict[socket.socket, bool] = {}  # connection -> fresh (no request yet)
         self._busy = 0
-        self._quiet = threading.Event()
-        self._quiet.set()
         self.draining = False
-
-    def _add(self, delta: int) -> None:
-        self._busy += delta
-        if self._busy == 0:
-            self._quiet.set()
-        else:
-            self._quiet.clear()
 
     def opened(self) -> None:
         with self._lock:
-            self._add(1)
+            self._busy += 1
 
     def closed(self) -> None:
         with self._lock:
-            self._add(-1)
+            self._busy -= 1
 
     def idle(self, conn: socket.socket, fresh: bool) -> bool:
         """*conn* waits for a request. False (keep-alive while stopping): close it."""
@@ -492,19 +483,23 @@ class _ConnectionTracker:
             if self.draining and not fresh:
                 return False
             self._idle[conn] = fresh
-            self._add(-1)
+            self._busy -= 1
             return True
 
     def busy(self, conn: socket.socket) -> None:
         """The wait of *conn* ended (a request arrived, or the client left)."""
         with self._lock:
             if self._idle.pop(conn, None) is not None:
-                self._add(1)
+                self._busy += 1
 
-    def _close_idle(self, fresh: bool) -> None:
+    def in_flight(self) -> int:
+        """Connections owing a response, counting fresh ones that may still send one."""
         with self._lock:
-            chosen = [conn for conn, is_fresh in self._idle.items() if is_fresh == fresh]
-        for conn in chosen:
+            return self._busy + sum(self._idle.values())
+
+    @staticmethod
+    def _close(conns: list[socket.socket]) -> None:
+        for conn in conns:
             try:
                 if select.select([conn], [], [], 0)[0]:
                     continue  # a request is already arriving: let it be served
@@ -513,16 +508,24 @@ class _ConnectionTracker:
                 pass
 
     def drain(self, timeout: float) -> bool:
-        """Close idle connections, then wait up to *timeout* s for the busy ones."""
-        deadline = time.monotonic() + timeout
+        """Close idle connections, then wait up to *timeout* s for the busy ones.
+
+        Returns False if requests were still running when the time was up.
+        """
+        start = time.monotonic()
         with self._lock:
             self.draining = True
-        self._close_idle(fresh=False)
-        grace_end = time.monotonic() + self.fresh_grace
-        while time.monotonic() < grace_end:
+        while True:
             with self._lock:
-                if True not in self._idle.values():
-                    break
+                keep_alive = [conn for conn, fresh in self._idle.items() if not fresh]
+                fresh = [conn for conn, is_fresh in self._idle.items() if is_fresh]
+                busy = self._busy
+            self._close(keep_alive)
+            if busy <= 0 and not fresh:
+                return True
+            elapsed = time.monotonic() - start
+            if elapsed >= timeout:
+                return False
+            if fresh and elapsed >= self.fresh_grace:
+                self._close(fresh)  # connected but silent (e.g. a browser's preconnect)
             time.sleep(0.01)
-        self._close_idle(fresh=True)
-        return self._quiet.wait(max(0.0, deadline - time.monotonic()))

@@ -66,7 +66,6 @@ __all__ = [
 ]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-_TRUE_FALSE_OFF = {"0", "false", "no"}
 
 
 def _current_app_or_none() -> t.Any:
@@ -101,18 +100,27 @@ class AppGroup(click.Group):
     def command(  # type: ignore[override]
         self, *args: t.Any, **kwargs: t.Any
     ) -> t.Callable[[t.Callable[..., t.Any]], click.Command]:
+        """Like ``click.Group.command``, wrapping the callback in :func:`with_appcontext`.
+
+        Also works without parentheses (``@app.cli.command``), as click's does.
+        """
         wrap = kwargs.pop("with_appcontext", True)
+        if len(args) == 1 and callable(args[0]) and not kwargs:
+            function, args = args[0], ()
+        else:
+            function = None
 
         def decorator(f: t.Callable[..., t.Any]) -> click.Command:
             if wrap:
                 f = with_appcontext(f)
             return t.cast(click.Command, click.Group.command(self, *args, **kwargs)(f))
 
-        return decorator
+        return decorator(function) if function is not None else decorator
 
     def group(  # type: ignore[override]
         self, *args: t.Any, **kwargs: t.Any
     ) -> t.Callable[[t.Callable[..., t.Any]], click.Group]:
+        """Like ``click.Group.group``, making an :class:`AppGroup` by default."""
         kwargs.setdefault("cls", AppGroup)
         return t.cast(
             "t.Callable[[t.Callable[..., t.Any]], click.Group]",
@@ -241,6 +249,7 @@ class FlaskGroup(AppGroup):
         self._loaded_plugin_commands = True
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A built-in or plugin command, else one from the loaded app's ``app.cli``."""
         self._load_plugin_commands()
         # Built-in and plugin commands work even when the app cannot be loaded.
         command = super().get_command(ctx, name)
@@ -258,6 +267,7 @@ class FlaskGroup(AppGroup):
         return t.cast("click.Command | None", app.cli.get_command(ctx, name))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Built-in, plugin and app commands (an app that fails to load is reported)."""
         self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
@@ -278,6 +288,7 @@ class FlaskGroup(AppGroup):
     ) -> click.Context:
         # Makes app.run() a no-op: a module calling it outside a __main__ guard would
         # otherwise start a server while merely being imported by this command.
+        """Mark the process as run from the CLI and attach a :class:`ScriptInfo`."""
         os.environ["HIPFLASK_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
@@ -288,6 +299,7 @@ class FlaskGroup(AppGroup):
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Load the env file and app before showing help for a bare command."""
         if (not args and self.no_args_is_help) or (
             len(args) == 1 and args[0] in self.get_help_option_names(ctx)
         ):
@@ -403,3 +415,25 @@ file in the current directory.
 def main() -> None:
     """Entry point of the ``hipflask`` console script and ``python -m hipflask``."""
     cli.main()
+
+
+get_version = _show_version  # Flask's name for the --version callback
+
+# Names flask.cli re-exports from elsewhere, resolved on first use so that importing
+# hipflask.cli (which app.cli does) does not load the server or the helpers.
+_LAZY_NAMES = {
+    "run_simple": "serving",
+    "is_running_from_reloader": "serving",
+    "get_debug_flag": "helpers",
+    "get_load_dotenv": "helpers",
+    "current_app": "globals",
+}
+
+
+def __getattr__(name: str) -> t.Any:
+    module_name = _LAZY_NAMES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__package__}.{module_name}"), name)

@@ -32,6 +32,7 @@ class NoAppException(click.UsageError):
     """
 
     def show(self, file: t.IO[t.Any] | None = None) -> None:
+        """Print ``Error: <message>`` on stderr."""
         click.secho(f"Error: {self.format_message()}", err=True, fg="red", file=file)
 
 

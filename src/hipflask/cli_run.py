@@ -104,6 +104,7 @@ class _DebugOption(click.Option):
     """
 
     def consume_value(self, ctx: click.Context, opts: t.Mapping[str, t.Any]) -> tuple[t.Any, t.Any]:
+        """Remember whether the value came from the command line, env or default."""
         value, source = super().consume_value(ctx, opts)
         ctx.meta["hipflask.debug_source"] = source
         return value, source

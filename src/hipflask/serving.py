@@ -333,11 +333,13 @@ class BaseWSGIServer(HTTPServer):
     def verify_request(self, request: t.Any, client_address: t.Any) -> bool:
         # Runs in the accept loop for every connection (process_request is replaced by
         # the threading mix-in), paired with shutdown_request below.
+        """Count the accepted connection for a graceful stop; accepts all."""
         if not self.multiprocess:  # a forked handler cannot report back
             self._tracker.opened()
         return True
 
     def shutdown_request(self, request: t.Any) -> None:
+        """Close the connection and uncount it."""
         try:
             super().shutdown_request(request)
         finally:
@@ -346,11 +348,13 @@ class BaseWSGIServer(HTTPServer):
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall start-up.
+        """Bind without the reverse DNS lookup ``HTTPServer`` does."""
         socketserver.TCPServer.server_bind(self)
         self.server_name = self.host
         self.server_port = self.port
 
     def server_close(self) -> None:
+        """Close the listening socket and remove the Unix socket file we created."""
         super().server_close()
         if self._unix_path is not None:
             try:
@@ -382,6 +386,7 @@ class BaseWSGIServer(HTTPServer):
         return self._tracker.drain(timeout)
 
     def handle_error(self, request: t.Any, client_address: t.Any) -> None:
+        """Re-raise with ``passthrough_errors``, else log the handler's exception."""
         if self.passthrough_errors:
             raise
         super().handle_error(request, client_address)

@@ -12,12 +12,12 @@ import http.client
 import os
 import shutil
 import signal
-from signal import SIGTERM
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from signal import SIGTERM
 
 APPS = Path(__file__).resolve().parent
 
@@ -59,7 +59,9 @@ def _default_sigint() -> None:
 class Proc:
     """A started process whose output goes to files (no pipe can fill up and block it)."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None) -> None:
+    def __init__(
+        self, args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None
+    ) -> None:
         self.args = args
         self.out_path = cwd / f".out-{time.monotonic_ns()}.txt"
         self.err_path = cwd / f".err-{time.monotonic_ns()}.txt"
@@ -161,7 +163,9 @@ def request(
         conn.close()
 
 
-def wait_until_serving(proc: Proc, port: int, path: str = "/", timeout: float = 30) -> tuple[int, bytes]:
+def wait_until_serving(
+    proc: Proc, port: int, path: str = "/", timeout: float = 30
+) -> tuple[int, bytes]:
     """Poll until the server answers *path*; fail with its output if it dies or never does."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -211,7 +215,9 @@ def raw_exchange(port: int, data: bytes, timeout: float = 10, host: str = "127.0
 class RawResponse:
     """One HTTP response parsed from raw bytes."""
 
-    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def __init__(
+        self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
         self.status = status
         self.reason = reason
         self.headers = headers
@@ -272,3 +278,94 @@ def parse_responses(raw: bytes, head_requests: int = 0) -> list[RawResponse]:
             pos = len(raw)
         responses.append(response)
     return responses
+
+
+# -- driving WSGIRequestHandler over a socketpair ------------------------------------------
+
+
+class FakeServer:
+    """The attributes of BaseWSGIServer the handler reads."""
+
+    multithread = True
+    multiprocess = False
+    ssl_context = None
+    passthrough_errors = False
+    server_address = ("127.0.0.1", 5000)
+    _server_version = "hipflask/test"
+
+    def __init__(self, app, multithread=True):  # type: ignore[no-untyped-def]
+        self.app = app
+        self.multithread = multithread
+
+
+class Recorder:
+    """A WSGI app that records each environ (and what it read) and echoes a summary."""
+
+    def __init__(self, read_body=True, status="200 OK", extra_headers=()):  # type: ignore[no-untyped-def]
+        self.calls: list = []
+        self.read_body = read_body
+        self.status = status
+        self.extra_headers = list(extra_headers)
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        body = environ["wsgi.input"].read() if self.read_body else b""
+        self.calls.append((dict(environ), body))
+        out = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']} body={len(body)}".encode()
+        headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(out)))]
+        start_response(self.status, [*headers, *self.extra_headers])
+        return [out]
+
+    @property
+    def paths(self) -> list[str]:
+        return [environ["PATH_INFO"] for environ, _ in self.calls]
+
+
+def serve(app, data, handler_class=None, close_write=True, multithread=True, feed=None):  # type: ignore[no-untyped-def]
+    """Run one connection through the handler over a socketpair; return what it sent."""
+    import threading
+
+    if handler_class is None:
+        from hipflask.serving import WSGIRequestHandler as handler_class
+    client, server_sock = socket.socketpair()
+    client.settimeout(20)
+    server = FakeServer(app, multithread)
+    errors = []
+
+    def run() -> None:
+        try:
+            handler_class(server_sock, ("127.0.0.1", 54321), server)
+        except BaseException as e:  # reported below
+            errors.append(e)
+        finally:
+            server_sock.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        if feed is not None:
+            feed(client)
+        else:
+            client.sendall(data)
+        if close_write:
+            client.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            try:
+                chunk = client.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        client.close()
+        thread.join(20)
+    assert not thread.is_alive(), "the handler did not finish"
+    assert not errors, errors
+    return b"".join(chunks)
+
+
+def get(path: str = "/", extra: bytes = b"", version: bytes = b"HTTP/1.1") -> bytes:
+    """A GET request's bytes."""
+    target = path.encode("latin-1")
+    return b"GET " + target + b" " + version + b"\r\nHost: localhost\r\n" + extra + b"\r\n"
