@@ -371,9 +371,21 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output if args.output is not None else ("-" if args.quick else "RESULTS.md")
     if output != "-":
         path = Path(output) if os.path.isabs(output) else HERE / output
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text + _kept_sections(path), encoding="utf-8")
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+KEEP_MARKER = "<!-- figures from other benchmarks: kept when this file is regenerated -->"
+
+
+def _kept_sections(path: Path) -> str:
+    """The hand-maintained tail of the report (reloader, uploads...), kept across runs."""
+    if not path.exists():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    index = old.find(KEEP_MARKER)
+    return "" if index < 0 else "\n" + old[index:]
 
 
 if __name__ == "__main__":
