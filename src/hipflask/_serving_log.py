@@ -12,21 +12,11 @@ import sys
 import typing as t
 from urllib.parse import unquote_to_bytes
 
+from .logging import has_level_handler
+
 _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 
 _logger: logging.Logger | None = None
-
-
-def _has_level_handler(logger: logging.Logger) -> bool:
-    level = logger.getEffectiveLevel()
-    current: logging.Logger | None = logger
-    while current is not None:
-        if any(handler.level <= level for handler in current.handlers):
-            return True
-        if not current.propagate:
-            break
-        current = current.parent
-    return False
 
 
 def _log(type: str, message: str, *args: t.Any) -> None:
@@ -40,7 +30,7 @@ def _log(type: str, message: str, *args: t.Any) -> None:
         _logger = logging.getLogger("hipflask.serving")
         if _logger.level == logging.NOTSET:
             _logger.setLevel(logging.INFO)
-        if not _has_level_handler(_logger):
+        if not has_level_handler(_logger):
             _logger.addHandler(logging.StreamHandler())
     getattr(_logger, type)(message.rstrip(), *args)
 

@@ -10,7 +10,34 @@ import typing as t
 from .structures import CallbackDict
 
 
-class Authorization:
+class _AuthHeader:
+    """What both auth headers share: a scheme, parameters or a token, compared by value."""
+
+    type: str
+    parameters: dict[str, str | None]
+    token: str | None
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """The parameter *key*, or *default*."""
+        return self.parameters.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.parameters
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _AuthHeader)
+        return (
+            other.type == self.type
+            and other.token == self.token
+            and other.parameters == self.parameters
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Authorization(_AuthHeader):
     """A parsed ``Authorization`` header (``request.authorization``).
 
     ``type`` is the lower-cased scheme (``basic``, ``bearer``, ``digest``...). ``Basic``
@@ -33,24 +60,6 @@ class Authorization:
 
     def __getitem__(self, name: str) -> str | None:
         return self.parameters.get(name)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """The parameter *key*, or *default*."""
-        return self.parameters.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.parameters
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Authorization):
-            return NotImplemented
-        return (
-            other.type == self.type
-            and other.token == self.token
-            and other.parameters == self.parameters
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def from_header(cls, value: str | None) -> Authorization | None:
@@ -94,7 +103,7 @@ class Authorization:
 _WWW_AUTH_ATTRS = frozenset(("_type", "_parameters", "_token", "_on_update"))
 
 
-class WWWAuthenticate:
+class WWWAuthenticate(_AuthHeader):
     """A ``WWW-Authenticate`` challenge (``response.www_authenticate``).
 
     ``type`` is the scheme; ``parameters`` (e.g. ``realm``) or ``token``. Attribute and
@@ -177,24 +186,6 @@ class WWWAuthenticate:
 
     def __delattr__(self, name: str) -> None:
         del self[name]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.parameters
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, WWWAuthenticate):
-            return NotImplemented
-        return (
-            other.type == self.type
-            and other.token == self.token
-            and other.parameters == self.parameters
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """The parameter *key*, or *default*."""
-        return self.parameters.get(key, default)
 
     @classmethod
     def from_header(cls, value: str | None) -> WWWAuthenticate | None:
