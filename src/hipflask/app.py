@@ -71,15 +71,20 @@ class Flask(App):
     ``template_folder``, ``instance_path``, ``instance_relative_config``, ``root_path``.
     """
 
-    #: Whether the request-path methods the fast paths bypass (``create_url_adapter``,
-    #: ``preprocess_request``) are Flask's own; a subclass overriding one gets the full path.
+    #: Whether the request-path methods the fast paths may skip or bypass are Flask's own;
+    #: a subclass overriding one of them always gets it called.
     _plain_request_path = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_request_path = all(
             getattr(cls, name) is getattr(Flask, name)
-            for name in ("create_url_adapter", "preprocess_request")
+            for name in (
+                "create_url_adapter",
+                "preprocess_request",
+                "do_teardown_request",
+                "do_teardown_appcontext",
+            )
         )
 
     def __init__(

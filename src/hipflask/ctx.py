@@ -15,7 +15,12 @@ from functools import update_wrapper
 
 from .exceptions import HTTPException
 from .globals import _cv_app, _cv_request
-from .signals import appcontext_popped, appcontext_pushed
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
 
 if t.TYPE_CHECKING:
     from types import TracebackType
@@ -171,7 +176,13 @@ class AppContext:
             if len(self._cv_tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                self.app.do_teardown_appcontext(exc)
+                app = self.app
+                if (
+                    app.teardown_appcontext_funcs
+                    or appcontext_tearing_down.receivers
+                    or not app._plain_request_path
+                ):
+                    app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_app.get()
             _cv_app.reset(self._cv_tokens.pop())
@@ -310,7 +321,14 @@ class RequestContext:
             if clear_request:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                self.app.do_teardown_request(exc)
+                app = self.app
+                # Skip the call when it would do nothing (no hooks, no receivers, not overridden).
+                if (
+                    app.teardown_request_funcs
+                    or request_tearing_down.receivers
+                    or not app._plain_request_path
+                ):
+                    app.do_teardown_request(exc)
                 self.request.close()
         finally:
             ctx = _cv_request.get()

@@ -692,10 +692,18 @@ class Response:
             and self._status_code >= 200
             and type(body[0]) is bytes
         ):
-            headers = self.get_wsgi_headers(environ)
+            header_list = self.headers._list
+            # The list the constructor builds for a text body needs no fixing (it has its
+            # Content-Length and no Location); anything else goes through get_wsgi_headers.
+            if not (
+                len(header_list) == 2
+                and header_list[1][0] == "Content-Length"
+                and header_list[0][0] == "Content-Type"
+            ):
+                header_list = self.get_wsgi_headers(environ)._list
             # A copy: middleware may append to the list it is given, and a response object
             # can be sent more than once.
-            start_response(self._status, headers._list[:])
+            start_response(self._status, header_list[:])
             return body
         app_iter, status, header_list = self.get_wsgi_response(environ)
         start_response(status, header_list)
