@@ -6,7 +6,6 @@ command (the oracle) and the outputs compared, with Flask's name swapped for our
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -17,20 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _procs import procs
 
-
-def _load_procs():
-    name = "_hipflask_test_procs"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "apps" / "cli" / "procs.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-procs = _load_procs()
 pytestmark = pytest.mark.slow
 HELLO = b"<p>Hello, World!</p>"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sys
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _procs import procs
 
 from hipflask import _reloader
 from hipflask._reloader import (
@@ -20,21 +20,6 @@ from hipflask._reloader import (
     _pick_loop,
     _project_dirs,
 )
-
-
-def _load_procs():
-    name = "_hipflask_test_procs"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "apps" / "cli" / "procs.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-procs = _load_procs()
-
 
 # -- what is watched ----------------------------------------------------------------------
 

@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import importlib.util
 import signal
 import socket
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from _procs import procs
 
-
-def _load_procs():
-    name = "_hipflask_test_procs"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "apps" / "cli" / "procs.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-procs = _load_procs()
 pytestmark = pytest.mark.slow
 
 

@@ -6,33 +6,19 @@ while the test writes raw bytes to the other end and parses what comes back.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 import socket
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from _procs import procs
 
 from hipflask import _serving_log
 from hipflask.serving import WSGIRequestHandler
 
-
-def _load_procs():
-    name = "_hipflask_test_procs"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "apps" / "cli" / "procs.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-procs = _load_procs()
 FakeServer = procs.FakeServer
 Recorder = procs.Recorder
 serve = procs.serve

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import os
 import socket
 import ssl
-import sys
 import threading
-from pathlib import Path
 
 import pytest
+from _procs import procs
 
 from hipflask import serving
 from hipflask.serving import (
@@ -25,20 +23,6 @@ from hipflask.serving import (
     run_simple,
     select_address_family,
 )
-
-
-def _load_procs():
-    name = "_hipflask_test_procs"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "apps" / "cli" / "procs.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-procs = _load_procs()
 
 
 def echo_app(environ, start_response):
