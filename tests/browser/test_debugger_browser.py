@@ -127,7 +127,7 @@ def start_server(tmp_path: Path, debug: bool) -> tuple[Server, int]:
 def browser_context(tmp_path: Path) -> t.Iterator[t.Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # in the test extra; a missing one must fail, not skip
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
