@@ -35,7 +35,7 @@ from .datastructures import (
 )
 from .exceptions import BadRequest, UnsupportedMediaType
 from .user_agent import UserAgent
-from .wsgi import LimitedStream, get_content_length, get_current_url, get_host, get_input_stream
+from .wsgi import get_content_length, get_current_url, get_host, get_input_stream
 
 WSGIEnvironment = dict[str, t.Any]
 
@@ -601,4 +601,4 @@ class Request:
         self.close()
 
 
-__all__ = ["LimitedStream", "Request", "wsgi_to_text"]
+__all__ = ["Request", "parse_query_string", "wsgi_to_text"]
