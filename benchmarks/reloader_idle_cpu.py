@@ -27,7 +27,7 @@ from pathlib import Path
 WATCHER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from hipflask._reloader import _pick_loop
+from hipflask.serving.reloader import _pick_loop
 loop = _pick_loop({kind!r})(interval=1)
 with loop:
     print("ready", flush=True)

@@ -54,8 +54,8 @@ _HIP: dict[str, tuple[str, str | None]] = {
     "wrappers": ("hipflask.wrappers", None),
     "BaseRequest": ("hipflask.request", "Request"),
     "BaseResponse": ("hipflask.response", "Response"),
-    "EnvironBuilder": ("hipflask.testing", "EnvironBuilder"),
-    "WClient": ("hipflask.testing", "Client"),
+    "EnvironBuilder": ("hipflask.test", "EnvironBuilder"),
+    "WClient": ("hipflask.test", "Client"),
     "LocalProxy": ("hipflask.local", "LocalProxy"),
     "FlaskEnvironBuilder": ("hipflask.testing", "EnvironBuilder"),
 }

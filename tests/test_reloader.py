@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from _procs import procs
 
-from hipflask import _reloader
-from hipflask._reloader import (
+from hipflask.serving import reloader as _reloader
+from hipflask.serving.reloader import (
     ReloaderLoop,
     StatReloaderLoop,
     WatchfilesReloaderLoop,

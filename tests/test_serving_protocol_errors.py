@@ -16,7 +16,7 @@ import time
 import pytest
 from _procs import procs
 
-from hipflask import _serving_log
+from hipflask.serving import log as _serving_log
 from hipflask.serving import WSGIRequestHandler
 
 FakeServer = procs.FakeServer

@@ -8,6 +8,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from . import json as json
+from ._version import __version__ as __version__
 from .app import Flask as Flask
 from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
@@ -47,7 +48,6 @@ from .templating import stream_template_string as stream_template_string
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Blueprint",

@@ -24,7 +24,7 @@ import weakref
 from inspect import iscoroutinefunction
 from itertools import chain
 
-from .appbase import App
+from .sansio.app import App
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -167,7 +167,8 @@ class Flask(App):
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
         """A request context for a request built like the test client's
         (``path``, ``method``, ``data``, ``json``, ``headers``, ``query_string``...)."""
-        from .environ_builder import EnvironBuilder
+        # The test toolkit loads only when a test asks for it: serving apps never pay for it.
+        from .testing import EnvironBuilder
 
         builder = EnvironBuilder(self, *args, **kwargs)
         try:

@@ -11,10 +11,10 @@ import typing as t
 from collections import defaultdict
 from functools import update_wrapper
 
-from .scaffold import Scaffold, _endpoint_from_view_func, setupmethod
+from .sansio.scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 
 if t.TYPE_CHECKING:
-    from .appbase import App
+    from .sansio.app import App
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]

@@ -11,7 +11,7 @@ from functools import update_wrapper
 
 from .flashing import flash, get_flashed_messages
 from .globals import _cv_app, _cv_request, current_app, request_ctx
-from .scaffold import get_root_path
+from .sansio.scaffold import get_root_path
 from .sending import send_file, send_from_directory
 
 if t.TYPE_CHECKING:

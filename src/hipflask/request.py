@@ -168,7 +168,7 @@ class Request:
     @classmethod
     def from_values(cls, *args: t.Any, **kwargs: t.Any) -> Request:
         """A request built from ``EnvironBuilder`` arguments (for tests and scripts)."""
-        from .environ_builder import EnvironBuilder
+        from .test.environ import EnvironBuilder
 
         builder = EnvironBuilder(*args, **kwargs)
         try:

@@ -599,7 +599,7 @@ class Response:
         cls, app: t.Callable[..., t.Iterable[bytes]], environ: WSGIEnvironment, buffered: bool = False
     ) -> Response:
         """Call a WSGI application and wrap what it returns."""
-        from .environ_builder import run_wsgi_app
+        from .test.environ import run_wsgi_app
 
         return cls(*run_wsgi_app(app, environ, buffered))
 

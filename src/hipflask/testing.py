@@ -2,8 +2,9 @@
 
 ``app.test_client()`` sends requests straight to the WSGI callable and keeps cookies
 between them; ``app.test_request_context(...)`` builds the same environ for a context.
-The WSGI-level pieces live in :mod:`hipflask.environ_builder` and :mod:`hipflask.test_client`
-and are re-exported here, so ``from hipflask.testing import EnvironBuilder`` works as Flask's.
+The WSGI-level pieces live in the toolkit's :mod:`hipflask.test` (Werkzeug's ``werkzeug.test``);
+this module adds what knows the app: :class:`EnvironBuilder` takes the app first (Flask's
+signature), :class:`FlaskClient` keeps contexts and edits sessions.
 """
 
 from __future__ import annotations
@@ -11,16 +12,63 @@ from __future__ import annotations
 import typing as t
 from contextlib import ExitStack, contextmanager
 from copy import copy
+from urllib.parse import urlsplit
 
-from . import __version__
-from .environ_builder import EnvironBuilder, create_environ, run_wsgi_app
-from .test_client import Client, ClientRedirectError, Cookie, TestResponse
+from ._version import __version__
+from .test import Client, ClientRedirectError, Cookie, TestResponse, create_environ, run_wsgi_app
+from .test import EnvironBuilder as BaseEnvironBuilder
 from .wrappers import Request
 
 if t.TYPE_CHECKING:
     from click.testing import Result
 
     from .app import Flask
+
+
+class EnvironBuilder(BaseEnvironBuilder):
+    """Flask's builder: ``EnvironBuilder(app, path="/", base_url=None, subdomain=None,
+    url_scheme=None, **kwargs)``.
+
+    Without *base_url*, the URL follows the app's ``SERVER_NAME``, ``APPLICATION_ROOT`` and
+    ``PREFERRED_URL_SCHEME`` (plus *subdomain* and *url_scheme*); ``json=`` is serialized
+    with the app's JSON provider.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        path: str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        *args: t.Any,
+        **kwargs: t.Any,
+    ) -> None:
+        if base_url is None:
+            base_url, path = _app_base_url(app, path, subdomain, url_scheme)
+        elif subdomain or url_scheme:
+            raise ValueError("Cannot pass 'subdomain' or 'url_scheme' with 'base_url'.")
+        self.app = app
+        super().__init__(path, base_url, *args, **kwargs)
+
+    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:  # type: ignore[override]
+        """Serialize ``json=`` data with the app's JSON provider."""
+        return self.app.json.dumps(obj, **kwargs)
+
+
+def _app_base_url(
+    app: Flask, path: str, subdomain: str | None, url_scheme: str | None
+) -> tuple[str, str]:
+    """The base URL the app's config implies, and *path* without its scheme and host."""
+    http_host = app.config.get("SERVER_NAME") or "localhost"
+    if subdomain:
+        http_host = f"{subdomain}.{http_host}"
+    if url_scheme is None:
+        url_scheme = app.config["PREFERRED_URL_SCHEME"]
+    app_root = app.config["APPLICATION_ROOT"]
+    parts = urlsplit(path)
+    base_url = f"{parts.scheme or url_scheme}://{parts.netloc or http_host}/{app_root.lstrip('/')}"
+    return base_url, f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 class FlaskClient(Client):
@@ -71,14 +119,14 @@ class FlaskClient(Client):
         return out
 
     def _request_from_args(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> Request:
-        if args and isinstance(args[0], (EnvironBuilder, dict, Request)):
+        if args and isinstance(args[0], (BaseEnvironBuilder, dict, Request)):
             arg = args[0]
-            if isinstance(arg, EnvironBuilder):
+            if isinstance(arg, BaseEnvironBuilder):
                 builder = copy(arg)
                 builder.environ_base = self._copy_environ(builder.environ_base or {})
                 return builder.get_request(self.application.request_class)
             if isinstance(arg, dict):
-                builder = EnvironBuilder.from_environ(arg, environ_base=self._copy_environ({}))
+                builder = BaseEnvironBuilder.from_environ(arg, environ_base=self._copy_environ({}))
                 return builder.get_request(self.application.request_class)
             request = copy(arg)
             request.environ = self._copy_environ(arg.environ)

@@ -5,7 +5,7 @@ application while developing it: keep-alive, chunked bodies both ways, TLS, IPv6
 sockets, the reloader and the debugger. It is not hardened for production traffic; deploy
 behind a real WSGI server (gunicorn, waitress, ...).
 
-The protocol work lives in :mod:`hipflask._serving_http`; this module holds the servers,
+The protocol work lives in :mod:`hipflask.serving.protocol`; this module holds the servers,
 TLS helpers, start-up messages and :func:`run_simple`.
 """
 
@@ -25,9 +25,9 @@ import typing as t
 from collections.abc import Iterable
 from http.server import HTTPServer
 
-from ._serving_http import WSGIRequestHandler
-from ._serving_io import DechunkedInput, _ConnectionTracker
-from ._serving_log import _ansi_style, _log
+from .protocol import WSGIRequestHandler
+from .streams import DechunkedInput, _ConnectionTracker
+from .log import _ansi_style, _log
 
 if t.TYPE_CHECKING:
     import ssl
@@ -311,7 +311,7 @@ class BaseWSGIServer(HTTPServer):
         if family != af_unix:
             self.port = self.server_address[1]
         self.ssl_context = _make_ssl_context(ssl_context)
-        from . import __version__
+        from .._version import __version__
 
         self._server_version = f"hipflask/{__version__} Python/{platform.python_version()}"
 
@@ -561,11 +561,11 @@ def run_simple(
     if not isinstance(port, int):
         raise TypeError(f"The port must be an integer, not {type(port).__name__}.")
     if static_files:
-        from .middleware.shared_data import SharedDataMiddleware
+        from ..middleware.shared_data import SharedDataMiddleware
 
         application = SharedDataMiddleware(application, static_files)
     if use_debugger:
-        from .debug import DebuggedApplication
+        from ..debug import DebuggedApplication
 
         application = DebuggedApplication(application, evalex=use_evalex)
         trusted = getattr(application, "trusted_hosts", None)
@@ -597,7 +597,7 @@ def run_simple(
 
     with _StopOnSigterm():
         if use_reloader:
-            from ._reloader import run_with_reloader
+            from .reloader import run_with_reloader
 
             if fd is None:
                 server.socket.set_inheritable(True)

@@ -16,23 +16,23 @@ from functools import cached_property
 from itertools import chain
 from urllib.parse import quote
 
-from .config import Config, ConfigAttribute
-from .ctx import _AppCtxGlobals
-from .exceptions import Aborter, BadRequest, BadRequestKeyError
-from .globals import _cv_app, _cv_request, g, request, session
-from .helpers import get_debug_flag
-from .json.provider import DefaultJSONProvider, JSONProvider
-from .logging import create_logger
-from .routing import BuildError, Map, MapAdapter, Rule
+from ..config import Config, ConfigAttribute
+from ..ctx import _AppCtxGlobals
+from ..exceptions import Aborter, BadRequest, BadRequestKeyError
+from ..globals import _cv_app, _cv_request, g, request, session
+from ..helpers import get_debug_flag
+from ..json.provider import DefaultJSONProvider, JSONProvider
+from ..logging import create_logger
+from ..routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
-from .wrappers import Request, Response, _split_blueprint_path
+from ..wrappers import Request, Response, _split_blueprint_path
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
 
-    from .app import Flask
-    from .blueprints import Blueprint
-    from .templating import Environment
+    from ..app import Flask
+    from ..blueprints import Blueprint
+    from ..templating import Environment
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -134,7 +134,7 @@ class App(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
-        from .templating import _default_template_ctx_processor
+        from ..templating import _default_template_ctx_processor
 
         self.template_context_processors[None] = [_default_template_ctx_processor]
 
@@ -169,7 +169,7 @@ class App(Scaffold):
 
     def create_jinja_environment(self) -> Environment:
         """Build the Jinja environment: autoescape, auto-reload, the template globals."""
-        from .flashing import get_flashed_messages
+        from ..flashing import get_flashed_messages
 
         options = dict(self.jinja_options)
         if "autoescape" not in options:
@@ -192,13 +192,13 @@ class App(Scaffold):
     @property
     def jinja_environment(self) -> type[Environment]:
         """The Jinja environment class (``hipflask.templating.Environment``)."""
-        from .templating import Environment
+        from ..templating import Environment
 
         return Environment
 
     def create_global_jinja_loader(self) -> BaseLoader:
         """The loader that searches the app's templates, then each blueprint's."""
-        from .templating import DispatchingJinjaLoader
+        from ..templating import DispatchingJinjaLoader
 
         return DispatchingJinjaLoader(t.cast("Flask", self))
 
@@ -422,7 +422,7 @@ class App(Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response (what ``hipflask.redirect`` calls inside an app)."""
-        from .utils import redirect
+        from ..utils import redirect
 
         return redirect(location, code=code, Response=self.response_class)
 

@@ -4,7 +4,8 @@ Commands: ``run`` (development server), ``shell``, ``routes``, plus ``app.cli`` 
 ``hipflask.commands`` entry points. Environment variables are Flask's with the ``HIPFLASK_``
 prefix (``HIPFLASK_APP``, ``HIPFLASK_DEBUG``, ``HIPFLASK_RUN_PORT``, ...) and the dotenv
 files are ``.env`` and ``.hipflaskenv``. The app discovery rules live in
-:mod:`hipflask.cli_discovery` and are re-exported here.
+:mod:`hipflask.cli.discovery` and are re-exported here; :mod:`hipflask.cli.run`
+holds the ``run`` command and ``app.run()``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from operator import itemgetter
 
 import click
 
-from .cli_discovery import (
+from .discovery import (
     NoAppException,
     ScriptInfo,
     find_app_by_string,
@@ -28,7 +29,7 @@ from .cli_discovery import (
     pass_script_info,
     prepare_import,
 )
-from .cli_run import (
+from .run import (
     CertParamType,
     SeparatedPathType,
     _apply_legacy_env,
@@ -40,7 +41,7 @@ from .cli_run import (
 )
 
 if t.TYPE_CHECKING:
-    from .app import Flask
+    from ..app import Flask
 
 __all__ = [
     "AppGroup",
@@ -69,8 +70,8 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
 def _current_app_or_none() -> t.Any:
-    from .ctx import has_app_context
-    from .globals import current_app
+    from ..ctx import has_app_context
+    from ..globals import current_app
 
     if not has_app_context():
         return None
@@ -188,7 +189,7 @@ _env_file_option = click.Option(
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from . import __version__
+    from .._version import __version__
 
     click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
     ctx.exit()
@@ -321,7 +322,7 @@ def shell_command() -> None:
     context processors provide."""
     import code
 
-    from .globals import current_app
+    from ..globals import current_app
 
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
@@ -364,7 +365,7 @@ def shell_command() -> None:
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
     """Show all registered routes with endpoints and methods."""
-    from .globals import current_app
+    from ..globals import current_app
 
     rules = list(current_app.url_map.iter_rules())
     if not rules:
@@ -436,4 +437,4 @@ def __getattr__(name: str) -> t.Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__package__}.{module_name}"), name)
+    return getattr(importlib.import_module(f"hipflask.{module_name}"), name)

@@ -21,7 +21,7 @@ from types import ModuleType
 import click
 
 if t.TYPE_CHECKING:
-    from .app import Flask
+    from ..app import Flask
 
 
 class NoAppException(click.UsageError):
@@ -37,7 +37,7 @@ class NoAppException(click.UsageError):
 
 
 def _flask_class() -> type[Flask]:
-    from .app import Flask
+    from ..app import Flask
 
     return Flask
 

@@ -13,7 +13,7 @@ import typing as t
 import click
 from click.core import ParameterSource
 
-from .cli_discovery import (
+from .discovery import (
     ScriptInfo,
     _get_debug_flag,
     _get_load_dotenv,
@@ -24,7 +24,7 @@ from .cli_discovery import (
 if t.TYPE_CHECKING:
     import ssl
 
-    from .app import Flask
+    from ..app import Flask
 
 
 def _apply_legacy_env() -> bool:
@@ -308,7 +308,7 @@ def run_command(
 
     debug = _get_debug_flag()
     show_server_banner(debug, info.app_import_path)
-    from .serving import run_simple
+    from ..serving import run_simple
 
     run_simple(
         host,
@@ -377,7 +377,7 @@ def run_application(
     options.setdefault("use_debugger", app.debug)
     options.setdefault("threaded", True)
     show_server_banner(app.debug, app.name)
-    from .serving import run_simple
+    from ..serving import run_simple
 
     try:
         run_simple(host, port, app, **options)

@@ -32,7 +32,7 @@ import time
 import typing as t
 from collections.abc import Iterable
 
-from ._serving_log import _log
+from .log import _log
 
 RUN_MAIN_ENV = "HIPFLASK_RUN_MAIN"
 SERVER_FD_ENV = "HIPFLASK_SERVER_FD"

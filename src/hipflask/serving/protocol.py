@@ -18,7 +18,7 @@ import typing as t
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote_to_bytes
 
-from ._serving_io import (
+from .streams import (
     DechunkedInput,
     _BodyInput,
     _ConnectionLost,
@@ -29,11 +29,11 @@ from ._serving_io import (
     _Response,
     _SocketWriter,
 )
-from ._serving_log import _ansi_style, _iri_for_log, _log
-from .exceptions import BadRequest
+from .log import _ansi_style, _iri_for_log, _log
+from ..exceptions import BadRequest
 
 if t.TYPE_CHECKING:
-    from .serving import BaseWSGIServer
+    from .server import BaseWSGIServer
 
     WSGIEnvironment = dict[str, t.Any]
 

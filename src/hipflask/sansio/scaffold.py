@@ -15,13 +15,13 @@ import typing as t
 from collections import defaultdict
 from functools import cached_property, update_wrapper
 
-from .exceptions import HTTPException, default_exceptions
+from ..exceptions import HTTPException, default_exceptions
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
 
-    from .cli import AppGroup
-    from .wrappers import Response
+    from ..cli import AppGroup
+    from ..wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 ErrorHandlerSpec = dict[str | None, dict[int | None, dict[type[Exception], t.Callable[..., t.Any]]]]
@@ -139,7 +139,7 @@ class Scaffold:
     @cached_property
     def cli(self) -> AppGroup:
         """Click command group for ``hipflask <name> ...`` commands of this app/blueprint."""
-        from .cli import AppGroup
+        from ..cli import AppGroup
 
         return AppGroup()
 
@@ -184,7 +184,7 @@ class Scaffold:
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache max age for static files: ``SEND_FILE_MAX_AGE_DEFAULT`` (None = no-cache)."""
-        from .globals import current_app
+        from ..globals import current_app
 
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
@@ -197,7 +197,7 @@ class Scaffold:
         """Serve *filename* from the static folder (the view of the ``static`` endpoint)."""
         if not self.has_static_folder:
             raise RuntimeError(f"'{self.name}' has no static folder, so it cannot send static files.")
-        from .sending import send_from_directory
+        from ..sending import send_from_directory
 
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)

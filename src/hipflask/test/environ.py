@@ -11,14 +11,12 @@ from collections import defaultdict
 from itertools import chain
 from urllib.parse import unquote, urlencode, urlsplit
 
-from .datastructures import FileStorage, Headers, MultiDict
-from .urls import iri_to_uri
-from .wrappers import Request
-from .wsgi import ClosingIterator
+from ..datastructures import FileStorage, Headers, MultiDict
+from ..urls import iri_to_uri
+from ..request import Request
+from ..wsgi import ClosingIterator
 
 if t.TYPE_CHECKING:
-    from .app import Flask
-
     WSGIEnvironment = dict[str, t.Any]
     WSGIApplication = t.Callable[..., t.Iterable[bytes]]
 
@@ -70,47 +68,17 @@ class EnvironBuilder:
 
     *data* may be bytes/str (the body), a file object, or a dict whose values are strings
     (a form) or files given as file objects or ``(file, filename[, content_type])`` tuples
-    (a multipart body). With an app as the first argument (Flask's form), the base URL
-    follows ``SERVER_NAME``, ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``.
+    (a multipart body). The framework's builder (:class:`hipflask.testing.EnvironBuilder`)
+    takes the app first and derives the base URL from its config.
     """
 
     server_protocol = "HTTP/1.1"
     wsgi_version = (1, 0)
     request_class: type[Request] = Request
+    #: Serializes the ``json`` argument; the framework's builder uses the app's provider.
+    json_dumps = staticmethod(_json.dumps)
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        app = None
-        if args and not isinstance(args[0], str):
-            app, *rest = args
-            args = tuple(rest)
-        self.app: Flask | None = app
-        if app is not None:
-            for name, value in zip(("path", "base_url"), args, strict=False):
-                kwargs[name] = value
-            args = ()
-            kwargs = self._app_defaults(app, kwargs)
-        self._init(*args, **kwargs)
-
-    @staticmethod
-    def _app_defaults(app: Flask, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
-        subdomain = kwargs.pop("subdomain", None)
-        url_scheme = kwargs.pop("url_scheme", None)
-        if kwargs.get("base_url") is not None:
-            if subdomain or url_scheme:
-                raise ValueError("Cannot pass 'subdomain' or 'url_scheme' with 'base_url'.")
-            return kwargs
-        http_host = app.config.get("SERVER_NAME") or "localhost"
-        app_root = app.config["APPLICATION_ROOT"]
-        if subdomain:
-            http_host = f"{subdomain}.{http_host}"
-        if url_scheme is None:
-            url_scheme = app.config["PREFERRED_URL_SCHEME"]
-        parts = urlsplit(kwargs.get("path", "/"))
-        kwargs["base_url"] = f"{parts.scheme or url_scheme}://{parts.netloc or http_host}/{app_root.lstrip('/')}"
-        kwargs["path"] = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        return kwargs
-
-    def _init(
+    def __init__(
         self,
         path: str = "/",
         base_url: str | None = None,
@@ -164,8 +132,7 @@ class EnvironBuilder:
         if json is not None:
             if data is not None:
                 raise TypeError("Pass either 'json' or 'data', not both.")
-            dumps = self.app.json.dumps if self.app is not None else _json.dumps
-            data = dumps(json)
+            data = self.json_dumps(json)
             if self.content_type is None:
                 self.content_type = "application/json"
         if data:
@@ -194,7 +161,7 @@ class EnvironBuilder:
     @classmethod
     def from_environ(cls, environ: WSGIEnvironment, **kwargs: t.Any) -> EnvironBuilder:
         """A builder that recreates *environ* (with *kwargs* replacing parts of it)."""
-        from .datastructures import EnvironHeaders
+        from ..datastructures import EnvironHeaders
 
         headers = Headers(list(EnvironHeaders(environ).items()))
         host = headers.pop("Host", None) or environ.get("SERVER_NAME", "localhost")
@@ -284,7 +251,7 @@ class EnvironBuilder:
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
-        from .utils import get_content_type
+        from ..utils import get_content_type
 
         self.content_type = get_content_type(value, "utf-8")
 
@@ -322,7 +289,7 @@ class EnvironBuilder:
             stream.seek(start)
             return stream, end - start, content_type
         if mimetype == "multipart/form-data":
-            from .formparser import encode_multipart
+            from ..formparser import encode_multipart
 
             fields: list[tuple[str, t.Any]] = list(self.form.items(multi=True))
             fields.extend(self.files.items(multi=True))

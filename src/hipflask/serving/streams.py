@@ -16,10 +16,10 @@ import time
 import typing as t
 from email.utils import formatdate
 
-from .exceptions import BadRequest, ClientDisconnected
+from ..exceptions import BadRequest, ClientDisconnected
 
 if t.TYPE_CHECKING:
-    from ._serving_http import WSGIRequestHandler
+    from .protocol import WSGIRequestHandler
 
 _MAX_CHUNK_LINE = 4096
 _MAX_TRAILER_BYTES = 16384

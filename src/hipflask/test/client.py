@@ -10,11 +10,12 @@ from datetime import datetime, timezone
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from .datastructures import Headers
-from .environ_builder import EnvironBuilder, run_wsgi_app
-from .http import dump_cookie, parse_cookie, parse_date
-from .wrappers import Request, Response
-from .wsgi import get_current_url
+from ..datastructures import Headers
+from .environ import EnvironBuilder, run_wsgi_app
+from ..http import dump_cookie, parse_cookie, parse_date
+from ..request import Request
+from ..response import Response
+from ..wsgi import get_current_url
 
 if t.TYPE_CHECKING:
     WSGIEnvironment = dict[str, t.Any]
