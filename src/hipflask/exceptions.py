@@ -76,8 +76,12 @@ class HTTPException(Exception):
     def get_response(
         self, environ: WSGIEnvironment | None = None, scope: dict[str, t.Any] | None = None
     ) -> Response:
-        """The response to send: ``self.response`` if one was given, else the error page."""
-        from .wrappers import Response
+        """The response to send: ``self.response`` if one was given, else the error page.
+
+        The page is the toolkit's :class:`~hipflask.response.Response`, as Werkzeug's is; the
+        framework converts it to ``app.response_class`` when it finalizes the request.
+        """
+        from .response import Response
 
         if self.response is not None:
             return self.response

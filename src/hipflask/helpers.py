@@ -5,14 +5,18 @@ They work on the current app (``current_app``) so views do not need a reference 
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import typing as t
+from datetime import datetime
 from functools import update_wrapper
 
+from .exceptions import abort as _abort
 from .flashing import flash, get_flashed_messages
 from .globals import _cv_app, _cv_request, current_app, request_ctx
-from .sansio.scaffold import get_root_path
-from .sending import send_file, send_from_directory
+from .sending import _MaxAge, wsgi_send_file, wsgi_send_from_directory
+from .utils import redirect as _redirect
 
 if t.TYPE_CHECKING:
     from .wrappers import Response
@@ -30,6 +34,27 @@ def get_load_dotenv(default: bool = True) -> bool:
     if not value:
         return default
     return value.lower() in ("0", "false", "no")
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of a module, or of a package's ``__init__``; the cwd if unknown."""
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None) if module is not None else None
+    if filename:
+        return os.path.dirname(os.path.abspath(filename))
+    try:
+        spec = importlib.util.find_spec(import_name)
+        if spec is None:
+            raise ValueError
+    except (ImportError, ValueError):
+        return os.getcwd()
+    if spec.origin and spec.origin not in ("namespace", "built-in", "frozen"):
+        return os.path.dirname(os.path.abspath(spec.origin))
+    raise RuntimeError(
+        f"No root path can be found for the module {import_name!r} (a namespace package, or"
+        " a module from an import hook without file names). Pass root_path= explicitly."
+    )
+
 
 
 def stream_with_context(
@@ -113,8 +138,6 @@ def redirect(location: str, code: int = 302, Response: type[t.Any] | None = None
     """A redirect response to *location* (``code`` 301, 302, 303, 307 or 308)."""
     if current_app:
         return current_app.redirect(location, code=code)
-    from .utils import redirect as _redirect
-
     return _redirect(location, code=code, Response=Response)
 
 
@@ -122,14 +145,76 @@ def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
     """Stop the request with an HTTP error: ``abort(404)``, or ``abort(response)``."""
     if current_app:
         current_app.aborter(code, *args, **kwargs)
-    from .exceptions import abort as _abort
-
     _abort(code, *args, **kwargs)
 
 
 def get_template_attribute(template_name: str, attribute: str) -> t.Any:
     """A macro or variable defined in a template, callable from Python."""
     return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
+
+
+def _app_kwargs(kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Fill in what Flask takes from the current app and request."""
+    req_ctx = _cv_request.get(None)
+    if req_ctx is None:
+        raise RuntimeError(
+            "send_file() and send_from_directory() need a request context: call"
+            " them from a view (or use hipflask.utils.send_file with an environ)."
+        )
+    app = req_ctx.app
+    if kwargs.get("max_age") is None:
+        kwargs["max_age"] = app.get_send_file_max_age
+    kwargs["environ"] = req_ctx.request.environ
+    kwargs["use_x_sendfile"] = app.config["USE_X_SENDFILE"]
+    kwargs["response_class"] = app.response_class
+    kwargs["_root_path"] = app.root_path
+    return kwargs
+
+
+def send_file(
+    path_or_file: os.PathLike[str] | str | t.IO[bytes],
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: datetime | int | float | None = None,
+    max_age: _MaxAge = None,
+) -> Response:
+    """Respond with a file's contents (Flask's ``send_file``).
+
+    Relative paths are relative to ``app.root_path``. Without *max_age*,
+    ``app.get_send_file_max_age`` decides (``SEND_FILE_MAX_AGE_DEFAULT``);
+    ``USE_X_SENDFILE`` hands the path to the front server. Never pass a path
+    from the client: use :func:`send_from_directory`. Everything else is
+    :func:`wsgi_send_file`.
+    """
+    return wsgi_send_file(
+        **_app_kwargs(
+            {
+                "path_or_file": path_or_file,
+                "mimetype": mimetype,
+                "as_attachment": as_attachment,
+                "download_name": download_name,
+                "conditional": conditional,
+                "etag": etag,
+                "last_modified": last_modified,
+                "max_age": max_age,
+            }
+        )
+    )
+
+
+def send_from_directory(
+    directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: t.Any
+) -> Response:
+    """Send *path* (may come from the client) from inside *directory* (Flask's).
+
+    *directory* is relative to ``app.root_path`` and must not come from the
+    client. Traversal attempts and missing files are a 404. Keyword arguments
+    go to :func:`send_file`.
+    """
+    return wsgi_send_from_directory(directory, path, **_app_kwargs(kwargs))
 
 
 __all__ = [

@@ -11,6 +11,7 @@ import logging
 import sys
 import typing as t
 
+from ._internal import has_level_handler
 from .globals import request
 
 if t.TYPE_CHECKING:
@@ -34,19 +35,6 @@ class _WSGIErrorsStream:
 
 wsgi_errors_stream: t.TextIO = _WSGIErrorsStream()  # type: ignore[assignment]
 """Where :data:`default_handler` writes: ``wsgi.errors`` in a request, else stderr."""
-
-
-def has_level_handler(logger: logging.Logger) -> bool:
-    """Whether *logger* or a parent (while propagating) has a handler for its level."""
-    level = logger.getEffectiveLevel()
-    current: logging.Logger | None = logger
-    while current:
-        if any(handler.level <= level for handler in current.handlers):
-            return True
-        if not current.propagate:
-            break
-        current = current.parent
-    return False
 
 
 default_handler = logging.StreamHandler(wsgi_errors_stream)

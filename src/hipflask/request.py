@@ -15,7 +15,7 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from . import http
-from ._lazy import lazy_property
+from ._internal import lazy_property
 from .datastructures import (
     Accept,
     Authorization,

@@ -1,13 +1,11 @@
-"""Sending files: ``send_file`` and ``send_from_directory``.
+"""Sending files, the toolkit half: Werkzeug's ``send_file`` and ``send_from_directory``.
 
-Two layers, as in Flask and Werkzeug:
-
-- :func:`send_file` / :func:`send_from_directory` are Flask's: they take the
-  environ, ``USE_X_SENDFILE``, ``SEND_FILE_MAX_AGE_DEFAULT``, the response
-  class and the root path from the current app and request;
-- :func:`wsgi_send_file` / :func:`wsgi_send_from_directory` are Werkzeug's
-  ``werkzeug.utils.send_file`` / ``send_from_directory``, taking the WSGI
-  environ explicitly (``hipflask.utils`` re-exports them under Werkzeug's names).
+:func:`wsgi_send_file` / :func:`wsgi_send_from_directory` take the WSGI environ explicitly
+and return the toolkit :class:`~hipflask.response.Response` unless told otherwise
+(``hipflask.utils`` exports them under Werkzeug's names). Flask's ``send_file`` /
+``send_from_directory``, which take the environ, ``USE_X_SENDFILE``,
+``SEND_FILE_MAX_AGE_DEFAULT``, the response class and the root path from the current app
+and request, are framework functions in :mod:`hipflask.helpers`.
 
 Deliberate differences from Werkzeug, so a file is never left open and a
 client never receives bytes it did not ask for:
@@ -40,14 +38,12 @@ from .http import dump_options_header, http_date, quote_etag
 from .security import safe_join
 from .wsgi import wrap_file
 
+from .response import Response
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
 
-    from .wrappers import Response
-
 __all__ = [
-    "send_file",
-    "send_from_directory",
     "wsgi_send_file",
     "wsgi_send_from_directory",
 ]
@@ -130,8 +126,6 @@ def wsgi_send_file(
     when offered. See the module docstring for the differences from Werkzeug.
     """
     if response_class is None:
-        from .wrappers import Response
-
         response_class = Response
 
     path: str | None = None
@@ -260,69 +254,3 @@ def wsgi_send_from_directory(
     if not os.path.isfile(joined):
         raise NotFound()
     return wsgi_send_file(joined, environ, **kwargs)
-
-
-def _app_kwargs(kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
-    """Fill in what Flask takes from the current app and request."""
-    from .globals import _cv_request
-
-    req_ctx = _cv_request.get(None)
-    if req_ctx is None:
-        raise RuntimeError(
-            "send_file() and send_from_directory() need a request context: call"
-            " them from a view (or use hipflask.utils.send_file with an environ)."
-        )
-    app = req_ctx.app
-    if kwargs.get("max_age") is None:
-        kwargs["max_age"] = app.get_send_file_max_age
-    kwargs["environ"] = req_ctx.request.environ
-    kwargs["use_x_sendfile"] = app.config["USE_X_SENDFILE"]
-    kwargs["response_class"] = app.response_class
-    kwargs["_root_path"] = app.root_path
-    return kwargs
-
-
-def send_file(
-    path_or_file: os.PathLike[str] | str | t.IO[bytes],
-    mimetype: str | None = None,
-    as_attachment: bool = False,
-    download_name: str | None = None,
-    conditional: bool = True,
-    etag: bool | str = True,
-    last_modified: datetime | int | float | None = None,
-    max_age: _MaxAge = None,
-) -> Response:
-    """Respond with a file's contents (Flask's ``send_file``).
-
-    Relative paths are relative to ``app.root_path``. Without *max_age*,
-    ``app.get_send_file_max_age`` decides (``SEND_FILE_MAX_AGE_DEFAULT``);
-    ``USE_X_SENDFILE`` hands the path to the front server. Never pass a path
-    from the client: use :func:`send_from_directory`. Everything else is
-    :func:`wsgi_send_file`.
-    """
-    return wsgi_send_file(
-        **_app_kwargs(
-            {
-                "path_or_file": path_or_file,
-                "mimetype": mimetype,
-                "as_attachment": as_attachment,
-                "download_name": download_name,
-                "conditional": conditional,
-                "etag": etag,
-                "last_modified": last_modified,
-                "max_age": max_age,
-            }
-        )
-    )
-
-
-def send_from_directory(
-    directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: t.Any
-) -> Response:
-    """Send *path* (may come from the client) from inside *directory* (Flask's).
-
-    *directory* is relative to ``app.root_path`` and must not come from the
-    client. Traversal attempts and missing files are a 404. Keyword arguments
-    go to :func:`send_file`.
-    """
-    return wsgi_send_from_directory(directory, path, **_app_kwargs(kwargs))

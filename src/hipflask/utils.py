@@ -199,9 +199,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     """
     response_class: t.Any = Response
     if response_class is None:
-        from . import wrappers
-
-        response_class = wrappers.Response
+        from .response import Response as response_class
     html_location = escape(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"

@@ -6,9 +6,10 @@ import difflib
 import typing as t
 
 from ..exceptions import HTTPException
+from ..utils import redirect
 
 if t.TYPE_CHECKING:
-    from ..wrappers import Response
+    from ..response import Response
     from .map import MapAdapter
 
 
@@ -32,8 +33,6 @@ class RequestRedirect(HTTPException, RoutingException):
     def get_response(
         self, environ: dict[str, t.Any] | None = None, scope: dict[str, t.Any] | None = None
     ) -> Response:
-        from ..utils import redirect
-
         return redirect(self.new_url, self.code)
 
 

@@ -25,6 +25,7 @@ from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
+from ..utils import redirect as _redirect
 from ..wrappers import Request, Response, _split_blueprint_path
 
 if t.TYPE_CHECKING:
@@ -422,9 +423,7 @@ class App(Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response (what ``hipflask.redirect`` calls inside an app)."""
-        from ..utils import redirect
-
-        return redirect(location, code=code, Response=self.response_class)
+        return _redirect(location, code=code, Response=self.response_class)
 
     # -- URL building ------------------------------------------------------------------------
 

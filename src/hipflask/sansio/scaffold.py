@@ -16,6 +16,8 @@ from collections import defaultdict
 from functools import cached_property, update_wrapper
 
 from ..exceptions import HTTPException, default_exceptions
+from ..globals import current_app
+from ..helpers import get_root_path, send_from_directory
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -38,26 +40,6 @@ def setupmethod(f: F) -> F:
         return f(self, *args, **kwargs)
 
     return t.cast(F, update_wrapper(wrapper, f))
-
-
-def get_root_path(import_name: str) -> str:
-    """The folder of a module, or of a package's ``__init__``; the cwd if unknown."""
-    module = sys.modules.get(import_name)
-    filename = getattr(module, "__file__", None) if module is not None else None
-    if filename:
-        return os.path.dirname(os.path.abspath(filename))
-    try:
-        spec = importlib.util.find_spec(import_name)
-        if spec is None:
-            raise ValueError
-    except (ImportError, ValueError):
-        return os.getcwd()
-    if spec.origin and spec.origin not in ("namespace", "built-in", "frozen"):
-        return os.path.dirname(os.path.abspath(spec.origin))
-    raise RuntimeError(
-        f"No root path can be found for the module {import_name!r} (a namespace package, or"
-        " a module from an import hook without file names). Pass root_path= explicitly."
-    )
 
 
 def _find_package_path(import_name: str) -> str:
@@ -139,6 +121,7 @@ class Scaffold:
     @cached_property
     def cli(self) -> AppGroup:
         """Click command group for ``hipflask <name> ...`` commands of this app/blueprint."""
+        # click loads only when an app's commands are first used: serving never needs it.
         from ..cli import AppGroup
 
         return AppGroup()
@@ -184,8 +167,6 @@ class Scaffold:
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache max age for static files: ``SEND_FILE_MAX_AGE_DEFAULT`` (None = no-cache)."""
-        from ..globals import current_app
-
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
             return None
@@ -197,8 +178,6 @@ class Scaffold:
         """Serve *filename* from the static folder (the view of the ``static`` endpoint)."""
         if not self.has_static_folder:
             raise RuntimeError(f"'{self.name}' has no static folder, so it cannot send static files.")
-        from ..sending import send_from_directory
-
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)
 

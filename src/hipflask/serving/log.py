@@ -12,7 +12,7 @@ import sys
 import typing as t
 from urllib.parse import unquote_to_bytes
 
-from ..logging import has_level_handler
+from .._internal import has_level_handler
 
 _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 

@@ -1,4 +1,7 @@
-"""``lazy_property``: compute an attribute on first access, then serve it from the instance.
+"""Small helpers the toolkit shares (Werkzeug's ``_internal``): :class:`lazy_property` and
+:func:`has_level_handler`.
+
+``lazy_property`` computes an attribute on first access, then serves it from the instance.
 
 Used for the request's parsed parts. It behaves like ``functools.cached_property`` minus the
 per-instance lock that Python 3.11's version takes on every first access (a measurable cost
@@ -8,6 +11,7 @@ both compute the value; the last one wins, which is harmless for pure computatio
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 T = t.TypeVar("T")
@@ -36,3 +40,20 @@ class lazy_property(t.Generic[T]):
             return self
         value = obj.__dict__[self.attrname] = self.func(obj)
         return value
+
+
+def has_level_handler(logger: logging.Logger) -> bool:
+    """Whether *logger* or a parent (while propagating) has a handler for its level.
+
+    Both the app logger and the development server's logger add their own stderr handler
+    only when this is false, so an application's logging configuration always wins.
+    """
+    level = logger.getEffectiveLevel()
+    current: logging.Logger | None = logger
+    while current:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            break
+        current = current.parent
+    return False
