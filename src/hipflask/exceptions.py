@@ -18,7 +18,7 @@ from markupsafe import escape
 from .http import HTTP_STATUS_CODES, http_date
 
 if t.TYPE_CHECKING:
-    from .wrappers import Response
+    from .response import Response
 
     WSGIEnvironment = dict[str, t.Any]
 

@@ -19,7 +19,7 @@ from markupsafe import escape
 from .security import _windows_device_files, safe_join
 
 if t.TYPE_CHECKING:
-    from .wrappers import Response
+    from .response import Response
 
 _T = t.TypeVar("_T")
 _missing: t.Any = object()
