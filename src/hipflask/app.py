@@ -24,7 +24,6 @@ import weakref
 from inspect import iscoroutinefunction
 from itertools import chain
 
-from .sansio.app import App
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -36,6 +35,7 @@ from .globals import _cv_app, _cv_request, request, request_ctx
 from .response import Response as BaseResponse
 from .routing import RequestRedirect, RoutingException
 from .routing.matcher import NoMatch, RequestPath
+from .sansio.app import App
 from .signals import (
     appcontext_tearing_down,
     got_request_exception,

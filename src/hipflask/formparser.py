@@ -35,6 +35,7 @@ import multipart
 
 from .datastructures import FileStorage, Headers, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
+from .header_values import parse_options_header
 from .multipart_encoding import encode_multipart, parse_content_disposition
 
 __all__ = ["encode_multipart", "parse_form_data"]
@@ -338,8 +339,6 @@ def _field_charset(headerlist: list[tuple[str, str]]) -> str:
     content_type = _header(headerlist, "Content-Type")
     if not content_type or "charset" not in content_type.lower():
         return "utf-8"
-    from .http import parse_options_header
-
     charset = parse_options_header(content_type)[1].get("charset", "").lower()
     return charset if charset in _FIELD_CHARSETS else "utf-8"
 

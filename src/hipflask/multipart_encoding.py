@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from .header_values import parse_options_header
+
 __all__ = ["encode_multipart", "parse_content_disposition"]
 
 _ENCODE_CHUNK = 64 * 1024
@@ -40,8 +42,6 @@ def parse_content_disposition(value: str) -> tuple[str | None, str | None]:
                 return _unescape_quotes(split[1]), None
             if len(split) == 5 and split[2] == "; filename=":
                 return _unescape_quotes(split[1]), _unescape_quotes(split[3])
-    from .http import parse_options_header
-
     options = parse_options_header(value)[1]
     return options.get("name"), options.get("filename")
 

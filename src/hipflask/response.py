@@ -16,6 +16,7 @@ from http import HTTPStatus
 from urllib.parse import urljoin
 
 from . import http
+from .conditional import make_conditional
 from .datastructures import (
     CallbackDict,
     ContentRange,
@@ -25,8 +26,8 @@ from .datastructures import (
     WWWAuthenticate,
 )
 from .datastructures.headers import _check_header
+from .header_values import get_content_type
 from .urls import iri_to_uri
-from .utils import get_content_type
 from .wsgi import ClosingIterator, get_current_url
 
 if t.TYPE_CHECKING:
@@ -510,8 +511,6 @@ class Response:
         complete_length: int | None = None,
     ) -> Response:
         """Answer 304/412/206/416 from the request's conditional and Range headers."""
-        from .conditional import make_conditional
-
         return make_conditional(self, request_or_environ, accept_ranges, complete_length)
 
     # -- cookies ----------------------------------------------------------------------------

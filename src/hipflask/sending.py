@@ -35,10 +35,9 @@ from zlib import adler32
 from .conditional import _drop_body
 from .exceptions import NotFound
 from .http import dump_options_header, http_date, quote_etag
+from .response import Response
 from .security import safe_join
 from .wsgi import wrap_file
-
-from .response import Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment

@@ -29,6 +29,7 @@ from jinja2 import (
 from jinja2 import Environment as BaseEnvironment
 
 from .globals import _cv_app, _cv_request
+from .helpers import stream_with_context
 from .signals import before_render_template, template_rendered
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -297,8 +298,6 @@ def _stream(app: Flask, template: Template, context: dict[str, t.Any]) -> t.Iter
     if _cv_request.get(None) is not None:
         # The body is produced after the view returns: keep the request
         # context alive so the template can still use request/session/g.
-        from .helpers import stream_with_context
-
         stream = stream_with_context(stream)
     return stream
 

@@ -16,7 +16,10 @@ import unicodedata
 
 from markupsafe import escape
 
+from .header_values import get_content_type
+from .response import Response as BaseResponse
 from .security import _windows_device_files, safe_join
+from .sending import wsgi_send_file, wsgi_send_from_directory
 
 if t.TYPE_CHECKING:
     from .response import Response
@@ -144,27 +147,6 @@ class header_property(_DictAccessorProperty[_T]):
         return instance.headers
 
 
-# Types that are text without starting with "text/" (they get a charset too).
-_charset_mimetypes = frozenset(
-    {
-        "application/ecmascript",
-        "application/javascript",
-        "application/sql",
-        "application/xml",
-        "application/xml-dtd",
-        "application/xml-external-parsed-entity",
-    }
-)
-
-
-def get_content_type(mimetype: str, charset: str) -> str:
-    """*mimetype* with ``; charset=...`` added when it is text (``text/*``, ``*+xml``,
-    JavaScript, XML, SQL)."""
-    if mimetype.startswith("text/") or mimetype in _charset_mimetypes or mimetype.endswith("+xml"):
-        mimetype += f"; charset={charset}"
-    return mimetype
-
-
 def secure_filename(filename: str) -> str:
     r"""An ASCII-only file name safe to store on disk and to pass to ``os.path.join``.
 
@@ -197,9 +179,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
 
     A *location* containing CR, LF or NUL raises ``ValueError`` (header injection).
     """
-    response_class: t.Any = Response
-    if response_class is None:
-        from .response import Response as response_class
+    response_class: t.Any = BaseResponse if Response is None else Response
     html_location = escape(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
@@ -301,15 +281,9 @@ def find_modules(
             yield modname
 
 
-def __getattr__(name: str) -> t.Any:
-    # send_file lives in hipflask.sending; importing it lazily keeps this module light
-    # and free of an import cycle.
-    if name in ("send_file", "send_from_directory"):
-        from . import sending
-
-        # Werkzeug's signatures (they take the environ): the environ-level functions.
-        return getattr(sending, f"wsgi_{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Werkzeug's names for the environ-level file senders (they take the environ explicitly).
+send_file = wsgi_send_file
+send_from_directory = wsgi_send_from_directory
 
 
 __all__ = [
@@ -324,4 +298,6 @@ __all__ = [
     "redirect",
     "safe_join",
     "secure_filename",
+    "send_file",
+    "send_from_directory",
 ]

@@ -20,6 +20,9 @@ from operator import itemgetter
 
 import click
 
+from .._version import __version__
+from ..ctx import has_app_context
+from ..globals import current_app
 from .discovery import (
     NoAppException,
     ScriptInfo,
@@ -70,9 +73,6 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
 def _current_app_or_none() -> t.Any:
-    from ..ctx import has_app_context
-    from ..globals import current_app
-
     if not has_app_context():
         return None
     return current_app._get_current_object()  # type: ignore[attr-defined]
@@ -189,8 +189,6 @@ _env_file_option = click.Option(
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from .._version import __version__
-
     click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
     ctx.exit()
 
@@ -322,8 +320,6 @@ def shell_command() -> None:
     context processors provide."""
     import code
 
-    from ..globals import current_app
-
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
         f"App: {current_app.import_name}\n"
@@ -365,8 +361,6 @@ def shell_command() -> None:
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
     """Show all registered routes with endpoints and methods."""
-    from ..globals import current_app
-
     rules = list(current_app.url_map.iter_rules())
     if not rules:
         click.echo("No routes were registered.")

@@ -20,6 +20,8 @@ from types import ModuleType
 
 import click
 
+from ..app import Flask
+
 if t.TYPE_CHECKING:
     from ..app import Flask
 
@@ -37,8 +39,6 @@ class NoAppException(click.UsageError):
 
 
 def _flask_class() -> type[Flask]:
-    from ..app import Flask
-
     return Flask
 
 

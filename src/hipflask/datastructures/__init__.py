@@ -10,7 +10,7 @@ from .auth import Authorization, WWWAuthenticate
 from .cache_control import RequestCacheControl, ResponseCacheControl, cache_control_property
 from .csp import ContentSecurityPolicy
 from .etag import ETags
-from .file_storage import FileStorage
+from .file_storage import FileMultiDict, FileStorage
 from .headers import EnvironHeaders, Headers
 from .mixins import (
     ImmutableDictMixin,
@@ -23,7 +23,6 @@ from .range import ContentRange, IfRange, Range
 from .structures import (
     CallbackDict,
     CombinedMultiDict,
-    FileMultiDict,
     HeaderSet,
     ImmutableDict,
     ImmutableList,

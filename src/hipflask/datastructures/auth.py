@@ -7,6 +7,7 @@ import binascii
 import collections.abc as cabc
 import typing as t
 
+from ..header_values import dump_header, parse_dict_header, quote_header_value
 from .structures import CallbackDict
 
 
@@ -66,8 +67,6 @@ class Authorization(_AuthHeader):
         """Parse a header value; None when it is empty or undecodable Basic credentials."""
         if not value:
             return None
-        from ..http import parse_dict_header
-
         scheme, _, rest = value.partition(" ")
         scheme = scheme.lower()
         rest = rest.strip()
@@ -84,8 +83,6 @@ class Authorization(_AuthHeader):
 
     def to_header(self) -> str:
         """The header value (e.g. for the test client's ``auth=``)."""
-        from ..http import dump_header
-
         if self.type == "basic":
             raw = f"{self.parameters.get('username')}:{self.parameters.get('password')}"
             return "Basic " + base64.b64encode(raw.encode()).decode("ascii")
@@ -192,8 +189,6 @@ class WWWAuthenticate(_AuthHeader):
         """Parse a header value; None when it is empty."""
         if not value:
             return None
-        from ..http import parse_dict_header
-
         scheme, _, rest = value.partition(" ")
         scheme = scheme.lower()
         rest = rest.strip()
@@ -203,8 +198,6 @@ class WWWAuthenticate(_AuthHeader):
 
     def to_header(self) -> str:
         """The header value, e.g. ``Basic realm="app"``."""
-        from ..http import dump_header, quote_header_value
-
         if self.token is not None:
             return f"{self.type.title()} {self.token}"
         if not self.parameters:

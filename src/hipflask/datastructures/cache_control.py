@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
+from ..header_values import dump_header
 from .mixins import ImmutableDictMixin
 from .structures import CallbackDict
 
@@ -85,8 +86,6 @@ class _CacheControl(CallbackDict[str, "str | None"]):
 
     def to_header(self) -> str:
         """The header value, e.g. ``public, max-age=300``."""
-        from ..http import dump_header
-
         return dump_header(self)
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
+from ..header_values import dump_csp_header
 from .structures import CallbackDict
 
 
@@ -66,8 +67,6 @@ class ContentSecurityPolicy(CallbackDict[str, str]):
 
     def to_header(self) -> str:
         """The header value: ``directive value; directive value``."""
-        from ..http import dump_csp_header
-
         return dump_csp_header(self)
 
     def __str__(self) -> str:

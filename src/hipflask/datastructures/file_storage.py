@@ -13,24 +13,20 @@ import io
 import os
 import shutil
 import tempfile
+import typing as t
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-if TYPE_CHECKING:
-    from . import Headers
+from ..header_values import parse_options_header
+from .headers import Headers
+from .structures import MultiDict
 
 
 def _new_headers() -> Headers:
-    # Imported late: the package __init__ re-exports this module, so a top-level import of
-    # Headers from the package would be circular.
-    from . import Headers
-
     return Headers()
 
 
 def _parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
-    from ..http import parse_options_header
-
     return parse_options_header(value)
 
 
@@ -214,3 +210,32 @@ def _kernel_copy(stream: IO[bytes], dst: IO[bytes]) -> bool:
         offset += sent
     src.seek(offset)  # leave the stream where a Python copy would have
     return True
+
+
+class FileMultiDict(MultiDict[str, t.Any]):
+    """A :class:`MultiDict` with :meth:`add_file`, for building test uploads."""
+
+    def add_file(
+        self,
+        name: str,
+        file: t.Any,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """Add a file under *name*: a path (opened for reading), a binary file object or a
+        FileStorage. The content type is guessed from *filename* when not given."""
+        import mimetypes
+        import os
+
+        if isinstance(file, FileStorage):
+            self.add(name, file)
+            return
+        if isinstance(file, (str, os.PathLike)):
+            if filename is None:
+                filename = os.fspath(file)
+            file_obj = open(file, "rb")  # noqa: SIM115 - the FileStorage owns and closes it
+        else:
+            file_obj = file
+        if filename and content_type is None:
+            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        self.add(name, FileStorage(file_obj, filename, name, content_type))

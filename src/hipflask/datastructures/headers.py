@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
+from ..header_values import dump_options_header
 from .mixins import ImmutableHeadersMixin
 from .structures import MultiDict, _key_error, iter_multi_items
 
@@ -61,8 +62,6 @@ def _str_header_value(key: str, value: t.Any) -> str:
 
 
 def _options_header_vkw(value: t.Any, kw: dict[str, t.Any]) -> str:
-    from ..http import dump_options_header
-
     return dump_options_header(str(value), {k.replace("_", "-"): v for k, v in kw.items()})
 
 

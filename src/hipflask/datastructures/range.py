@@ -7,6 +7,7 @@ import re
 import typing as t
 from datetime import datetime
 
+from ..header_values import http_date, parse_date
 from .etag import quote_etag, unquote_etag
 
 _plain_int_re = re.compile(r"-?\d+", re.ASCII)
@@ -29,8 +30,6 @@ class IfRange:
 
     def to_header(self) -> str:
         """The header value."""
-        from ..http import http_date
-
         if self.date is not None:
             return http_date(self.date)
         if self.etag is not None:
@@ -187,8 +186,6 @@ def parse_if_range_header(value: str | None) -> IfRange:
     """Parse ``If-Range`` (a date or an etag, weakness dropped)."""
     if not value:
         return IfRange()
-    from ..http import parse_date
-
     dt = parse_date(value)
     if dt is not None:
         return IfRange(date=dt)

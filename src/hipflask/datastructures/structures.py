@@ -12,6 +12,8 @@ import collections.abc as cabc
 import typing as t
 from copy import deepcopy
 
+from ..exceptions import BadRequestKeyError
+from ..header_values import quote_header_value
 from .mixins import (
     ImmutableDictMixin,
     ImmutableListMixin,
@@ -32,8 +34,6 @@ _dict: t.Any = dict
 def _key_error(key: t.Any) -> Exception:
     # Imported on the error path only: hipflask.exceptions imports hipflask.http, which
     # imports this package, so a module-level import would be circular.
-    from ..exceptions import BadRequestKeyError
-
     return BadRequestKeyError(key)
 
 
@@ -323,37 +323,6 @@ class MultiDict(TypeConversionDict[K, V]):
         return f"{type(self).__name__}({list(self.items(multi=True))!r})"
 
 
-class FileMultiDict(MultiDict[str, t.Any]):
-    """A :class:`MultiDict` with :meth:`add_file`, for building test uploads."""
-
-    def add_file(
-        self,
-        name: str,
-        file: t.Any,
-        filename: str | None = None,
-        content_type: str | None = None,
-    ) -> None:
-        """Add a file under *name*: a path (opened for reading), a binary file object or a
-        FileStorage. The content type is guessed from *filename* when not given."""
-        import mimetypes
-        import os
-
-        from .file_storage import FileStorage
-
-        if isinstance(file, FileStorage):
-            self.add(name, file)
-            return
-        if isinstance(file, (str, os.PathLike)):
-            if filename is None:
-                filename = os.fspath(file)
-            file_obj = open(file, "rb")  # noqa: SIM115 - the FileStorage owns and closes it
-        else:
-            file_obj = file
-        if filename and content_type is None:
-            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        self.add(name, FileStorage(file_obj, filename, name, content_type))
-
-
 class ImmutableMultiDict(ImmutableMultiDictMixin, MultiDict[K, V]):  # type: ignore[misc]
     """A read-only :class:`MultiDict` (``request.args``, ``request.form``).
 
@@ -586,8 +555,6 @@ class HeaderSet(cabc.MutableSet[str]):
 
     def to_header(self) -> str:
         """The header value: tokens joined by ``", "``, quoted where needed."""
-        from ..http import quote_header_value
-
         return ", ".join(map(quote_header_value, self._headers))
 
     def __getitem__(self, idx: t.SupportsIndex) -> str:

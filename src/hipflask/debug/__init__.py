@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl
 
 from markupsafe import escape
 
+from ..exceptions import InternalServerError, NotFound
 from .auth import (
     DEFAULT_TRUSTED_HOSTS,
     PIN_TIME,
@@ -121,8 +122,6 @@ def _json(data: dict[str, t.Any], *extra: tuple[str, str]) -> _Reply:
 
 def _not_found() -> _Reply:
     # The same body the application's own 404 has: an untrusted client learns nothing.
-    from ..exceptions import NotFound
-
     error = NotFound()
     return _Reply(
         404, [*error.get_headers(), ("Cache-Control", "no-store")], error.get_body().encode()
@@ -581,8 +580,6 @@ class DebuggedApplication:
                 status=500,
             )
         else:
-            from ..exceptions import InternalServerError
-
             _write_errors(
                 environ,
                 f"hipflask debugger: Host {environ.get('HTTP_HOST')!r} is not in trusted_hosts,"

@@ -6,6 +6,7 @@ import json as _json
 import typing as t
 
 from ..globals import current_app
+from .provider import _default
 
 if t.TYPE_CHECKING:
     from ..wrappers import Response
@@ -15,8 +16,6 @@ def dumps(obj: t.Any, **kwargs: t.Any) -> str:
     """Serialise *obj* with the current app's provider, or the stdlib outside an app."""
     if current_app:
         return current_app.json.dumps(obj, **kwargs)
-    from .provider import _default
-
     kwargs.setdefault("default", _default)
     return _json.dumps(obj, **kwargs)
 
@@ -26,8 +25,6 @@ def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
     if current_app:
         current_app.json.dump(obj, fp, **kwargs)
     else:
-        from .provider import _default
-
         kwargs.setdefault("default", _default)
         _json.dump(obj, fp, **kwargs)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
+from ..exceptions import NotFound
+
 WSGIEnvironment = dict[str, t.Any]
 WSGIApplication = t.Callable[[WSGIEnvironment, t.Callable[..., t.Any]], t.Iterable[bytes]]
 
@@ -50,8 +52,6 @@ def _not_found(
     environ: WSGIEnvironment, start_response: t.Callable[..., t.Any]
 ) -> t.Iterable[bytes]:
     # Plain WSGI, so the middleware works in front of any app, hipflask or not.
-    from ..exceptions import NotFound
-
     error = NotFound()
     body = error.get_body(environ).encode()
     headers = [*error.get_headers(environ), ("Content-Length", str(len(body)))]

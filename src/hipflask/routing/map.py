@@ -8,7 +8,10 @@ import warnings
 from threading import Lock
 from urllib.parse import quote, urljoin
 
-from ..exceptions import MethodNotAllowed, NotFound
+from ..exceptions import BadHost, MethodNotAllowed, NotFound
+from ..request import wsgi_to_text
+from ..urls import url_encode
+from ..wsgi import get_host
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE, BaseConverter
 from .exceptions import BuildError, RequestRedirect, WebsocketMismatch
 from .matcher import Matcher, NoMatch, RequestPath
@@ -134,8 +137,6 @@ class Map:
         try:
             server_name = server_name.encode("idna").decode("ascii")
         except UnicodeError as e:
-            from ..exceptions import BadHost
-
             raise BadHost() from e
         return MapAdapter(
             self,
@@ -155,8 +156,6 @@ class Map:
         subdomain: str | None = None,
     ) -> MapAdapter:
         """An adapter for the request described by *environ* (or a Request)."""
-        from ..wsgi import get_host
-
         env: WSGIEnvironment = getattr(environ, "environ", environ)
         host = get_host(env)
         scheme = env["wsgi.url_scheme"]
@@ -181,8 +180,6 @@ class Map:
                 subdomain = "<invalid>"
             else:
                 subdomain = ".".join(filter(None, current[:offset]))
-        from ..request import wsgi_to_text
-
         return Map.bind(
             self,
             server_name,
@@ -341,8 +338,6 @@ class MapAdapter:
         """A query string from a mapping (strings pass through)."""
         if isinstance(query_args, str):
             return query_args
-        from ..urls import url_encode
-
         return url_encode(query_args)
 
     def make_redirect_url(

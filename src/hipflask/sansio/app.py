@@ -19,14 +19,15 @@ from urllib.parse import quote
 from ..config import Config, ConfigAttribute
 from ..ctx import _AppCtxGlobals
 from ..exceptions import Aborter, BadRequest, BadRequestKeyError
+from ..flashing import get_flashed_messages
 from ..globals import _cv_app, _cv_request, g, request, session
 from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
 from ..routing import BuildError, Map, MapAdapter, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from ..utils import redirect as _redirect
 from ..wrappers import Request, Response, _split_blueprint_path
+from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -170,8 +171,6 @@ class App(Scaffold):
 
     def create_jinja_environment(self) -> Environment:
         """Build the Jinja environment: autoescape, auto-reload, the template globals."""
-        from ..flashing import get_flashed_messages
-
         options = dict(self.jinja_options)
         if "autoescape" not in options:
             options["autoescape"] = self.select_jinja_autoescape

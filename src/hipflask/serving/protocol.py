@@ -18,6 +18,8 @@ import typing as t
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote_to_bytes
 
+from ..exceptions import BadRequest
+from .log import _ansi_style, _iri_for_log, _log
 from .streams import (
     DechunkedInput,
     _BodyInput,
@@ -29,8 +31,6 @@ from .streams import (
     _Response,
     _SocketWriter,
 )
-from .log import _ansi_style, _iri_for_log, _log
-from ..exceptions import BadRequest
 
 if t.TYPE_CHECKING:
     from .server import BaseWSGIServer

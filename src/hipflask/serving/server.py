@@ -25,9 +25,11 @@ import typing as t
 from collections.abc import Iterable
 from http.server import HTTPServer
 
+from .._version import __version__
+from ..middleware.shared_data import SharedDataMiddleware
+from .log import _ansi_style, _log
 from .protocol import WSGIRequestHandler
 from .streams import DechunkedInput, _ConnectionTracker
-from .log import _ansi_style, _log
 
 if t.TYPE_CHECKING:
     import ssl
@@ -311,8 +313,6 @@ class BaseWSGIServer(HTTPServer):
         if family != af_unix:
             self.port = self.server_address[1]
         self.ssl_context = _make_ssl_context(ssl_context)
-        from .._version import __version__
-
         self._server_version = f"hipflask/{__version__} Python/{platform.python_version()}"
 
     def _bind(self, family: socket.AddressFamily, address: t.Any, host: str, port: int) -> None:
@@ -561,8 +561,6 @@ def run_simple(
     if not isinstance(port, int):
         raise TypeError(f"The port must be an integer, not {type(port).__name__}.")
     if static_files:
-        from ..middleware.shared_data import SharedDataMiddleware
-
         application = SharedDataMiddleware(application, static_files)
     if use_debugger:
         from ..debug import DebuggedApplication

@@ -11,11 +11,11 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from ..datastructures import Headers
-from .environ import EnvironBuilder, run_wsgi_app
 from ..http import dump_cookie, parse_cookie, parse_date
 from ..request import Request
 from ..response import Response
 from ..wsgi import get_current_url
+from .environ import EnvironBuilder, run_wsgi_app
 
 if t.TYPE_CHECKING:
     WSGIEnvironment = dict[str, t.Any]

@@ -11,9 +11,11 @@ from collections import defaultdict
 from itertools import chain
 from urllib.parse import unquote, urlencode, urlsplit
 
-from ..datastructures import FileStorage, Headers, MultiDict
-from ..urls import iri_to_uri
+from ..datastructures import EnvironHeaders, FileStorage, Headers, MultiDict
+from ..formparser import encode_multipart
+from ..header_values import get_content_type
 from ..request import Request
+from ..urls import iri_to_uri
 from ..wsgi import ClosingIterator
 
 if t.TYPE_CHECKING:
@@ -161,8 +163,6 @@ class EnvironBuilder:
     @classmethod
     def from_environ(cls, environ: WSGIEnvironment, **kwargs: t.Any) -> EnvironBuilder:
         """A builder that recreates *environ* (with *kwargs* replacing parts of it)."""
-        from ..datastructures import EnvironHeaders
-
         headers = Headers(list(EnvironHeaders(environ).items()))
         host = headers.pop("Host", None) or environ.get("SERVER_NAME", "localhost")
         script = unquote(environ.get("SCRIPT_NAME", "").encode("latin-1").decode())
@@ -251,8 +251,6 @@ class EnvironBuilder:
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
-        from ..utils import get_content_type
-
         self.content_type = get_content_type(value, "utf-8")
 
     @property
@@ -289,8 +287,6 @@ class EnvironBuilder:
             stream.seek(start)
             return stream, end - start, content_type
         if mimetype == "multipart/form-data":
-            from ..formparser import encode_multipart
-
             fields: list[tuple[str, t.Any]] = list(self.form.items(multi=True))
             fields.extend(self.files.items(multi=True))
             boundary, body = encode_multipart(fields)
