@@ -349,7 +349,7 @@ class Flask(App):
         sync_view = self._sync_views.get(view)
         if sync_view is None:
             sync_view = self._sync_views[view] = self.ensure_sync(view)
-        return sync_view(**t.cast(dict, req.view_args))
+        return sync_view(**t.cast("dict[str, t.Any]", req.view_args))
 
     def make_default_options_response(self) -> Response:
         """The automatic OPTIONS answer: empty, with ``Allow`` listing the methods."""
@@ -485,7 +485,8 @@ class Flask(App):
                 rv.status_code = status
         if headers:
             rv.headers.update(headers)
-        return rv
+        result: Response = rv
+        return result
 
     # -- errors ----------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ class ConfigAttribute(t.Generic[T]):
         obj.config[self.__name__] = value
 
 
-class Config(dict):
+class Config(dict[str, t.Any]):
     """The app's configuration (``app.config``): a dict with loaders.
 
     Only upper-case keys are taken from files and objects, so helpers and imports in a

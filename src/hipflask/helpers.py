@@ -41,7 +41,8 @@ def get_root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None) if module is not None else None
     if filename:
-        return os.path.dirname(os.path.abspath(filename))
+        result: str = os.path.dirname(os.path.abspath(filename))
+        return result
     try:
         spec = importlib.util.find_spec(import_name)
         if spec is None:
@@ -189,7 +190,7 @@ def send_file(
     from the client: use :func:`send_from_directory`. Everything else is
     :func:`wsgi_send_file`.
     """
-    return wsgi_send_file(
+    return wsgi_send_file(  # type: ignore[return-value]
         **_app_kwargs(
             {
                 "path_or_file": path_or_file,
@@ -214,7 +215,7 @@ def send_from_directory(
     client. Traversal attempts and missing files are a 404. Keyword arguments
     go to :func:`send_file`.
     """
-    return wsgi_send_from_directory(directory, path, **_app_kwargs(kwargs))
+    return wsgi_send_from_directory(directory, path, **_app_kwargs(kwargs))  # type: ignore[return-value]
 
 
 __all__ = [

@@ -122,7 +122,7 @@ class LocalProxy(t.Generic[T]):
         return len(self._get_current_object())  # type: ignore[arg-type]
 
     def __iter__(self) -> t.Iterator[t.Any]:
-        return iter(self._get_current_object())  # type: ignore[call-overload]
+        return iter(self._get_current_object())  # type: ignore[call-overload, no-any-return]
 
     def __contains__(self, item: object) -> bool:
         return item in self._get_current_object()  # type: ignore[operator]

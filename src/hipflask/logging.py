@@ -27,7 +27,8 @@ class _WSGIErrorsStream:
     """A stream that resolves to the current request's ``wsgi.errors`` on every write."""
 
     def write(self, text: str) -> int:
-        return _errors_stream().write(text)
+        result: int = _errors_stream().write(text)
+        return result
 
     def flush(self) -> None:
         _errors_stream().flush()

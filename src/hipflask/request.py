@@ -127,8 +127,8 @@ class Request:
 
     __slots__ = ("__dict__", "environ", "method", "path", "path_is_valid", "shallow")
 
-    parameter_storage_class: type[MultiDict] = ImmutableMultiDict
-    dict_storage_class: type[MultiDict] = ImmutableMultiDict
+    parameter_storage_class: type[MultiDict[t.Any, t.Any]] = ImmutableMultiDict
+    dict_storage_class: type[MultiDict[t.Any, t.Any]] = ImmutableMultiDict
     list_storage_class: type[list[t.Any]] = list
     user_agent_class: type[UserAgent] = UserAgent
     trusted_hosts: list[str] | None = None
@@ -172,7 +172,8 @@ class Request:
 
         builder = EnvironBuilder(*args, **kwargs)
         try:
-            return builder.get_request(cls)
+            result: Request = builder.get_request(cls)
+            return result
         finally:
             builder.close()
 
@@ -204,7 +205,7 @@ class Request:
         return t.cast(str, self.environ.get("QUERY_STRING", "")).encode("latin-1")
 
     @lazy_property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str, str]:
         """The query parameters as an ``ImmutableMultiDict``.
 
         .. note:: Differs from Werkzeug: a query string that is not valid UTF-8 raises
@@ -286,7 +287,7 @@ class Request:
         return EnvironHeaders(self.environ)
 
     @lazy_property
-    def cookies(self) -> MultiDict:
+    def cookies(self) -> MultiDict[str, str]:
         """Cookies sent by the client; a malformed pair is skipped, never an error."""
         header = self.environ.get("HTTP_COOKIE")
         if not header:
@@ -364,7 +365,8 @@ class Request:
     @lazy_property
     def accept_encodings(self) -> Accept:
         """``Accept-Encoding`` parsed."""
-        return http.parse_accept_header(self.environ.get("HTTP_ACCEPT_ENCODING"))
+        result: Accept = http.parse_accept_header(self.environ.get("HTTP_ACCEPT_ENCODING"))
+        return result
 
     @lazy_property
     def accept_languages(self) -> LanguageAccept:
@@ -495,8 +497,8 @@ class Request:
         if "form" in self.__dict__:
             return
         mimetype = self.mimetype
-        form: MultiDict
-        files: MultiDict
+        form: MultiDict[str, t.Any]
+        files: MultiDict[str, t.Any]
         if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             from .formparser import parse_form_data
 
@@ -516,22 +518,22 @@ class Request:
         self.__dict__["files"] = files
 
     @lazy_property
-    def form(self) -> MultiDict:
+    def form(self) -> MultiDict[str, t.Any]:
         """Fields of a urlencoded or multipart body (an ``ImmutableMultiDict``).
 
         A missing key raises 400 Bad Request (``BadRequestKeyError``).
         """
         self._load_form_data()
-        return t.cast(MultiDict, self.__dict__["form"])
+        return t.cast("MultiDict[str, t.Any]", self.__dict__["form"])
 
     @lazy_property
-    def files(self) -> MultiDict:
+    def files(self) -> MultiDict[str, t.Any]:
         """Uploaded files of a multipart body: ``FileStorage`` objects by field name."""
         self._load_form_data()
-        return t.cast(MultiDict, self.__dict__["files"])
+        return t.cast("MultiDict[str, t.Any]", self.__dict__["files"])
 
     @lazy_property
-    def values(self) -> CombinedMultiDict:
+    def values(self) -> CombinedMultiDict[str, t.Any]:
         """:attr:`args` and :attr:`form` together (only args for GET, as Werkzeug)."""
         sources = [self.args]
         if self.method != "GET":

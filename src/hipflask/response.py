@@ -305,7 +305,7 @@ class Response:
         """Run *func* when the response is closed (after it was sent); returns *func*."""
         if not self._on_close:
             self._on_close = []
-        t.cast(list, self._on_close).append(func)
+        self._on_close.append(func)
         return func
 
     def close(self) -> None:
@@ -370,11 +370,11 @@ class Response:
     def mimetype_params(self) -> dict[str, str]:
         """Content-Type parameters as a live dict (changes rewrite the header)."""
 
-        def on_update(params: CallbackDict) -> None:
+        def on_update(params: CallbackDict[str, t.Any]) -> None:
             self.headers["Content-Type"] = http.dump_options_header(self.mimetype, params)
 
         params = http.parse_options_header(self.headers.get("content-type", ""))[1]
-        return t.cast(dict, CallbackDict(params, on_update))
+        return t.cast("dict[str, t.Any]", CallbackDict(params, on_update))
 
     content_type = _HeaderAttr("Content-Type")
     content_length = _HeaderAttr("Content-Length", int, str)
@@ -400,7 +400,8 @@ class Response:
     @property
     def access_control_allow_credentials(self) -> bool:
         """Whether ``Access-Control-Allow-Credentials: true`` is set."""
-        return self.headers.get("Access-Control-Allow-Credentials") == "true"
+        result: bool = self.headers.get("Access-Control-Allow-Credentials") == "true"
+        return result
 
     @access_control_allow_credentials.setter
     def access_control_allow_credentials(self, value: bool | None) -> None:
@@ -511,7 +512,8 @@ class Response:
         complete_length: int | None = None,
     ) -> Response:
         """Answer 304/412/206/416 from the request's conditional and Range headers."""
-        return make_conditional(self, request_or_environ, accept_ranges, complete_length)
+        result: Response = make_conditional(self, request_or_environ, accept_ranges, complete_length)
+        return result
 
     # -- cookies ----------------------------------------------------------------------------
 

@@ -262,7 +262,8 @@ class SessionInterface:
         """When the cookie expires: now + ``PERMANENT_SESSION_LIFETIME`` for a permanent
         session, None (end of the browser session) otherwise."""
         if session.permanent:
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            result: datetime | None = datetime.now(timezone.utc) + app.permanent_session_lifetime
+            return result
         return None
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:

@@ -51,7 +51,7 @@ class EnvironBuilder(BaseEnvironBuilder):
         self.app = app
         super().__init__(path, base_url, *args, **kwargs)
 
-    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:  # type: ignore[override]
+    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``json=`` data with the app's JSON provider."""
         return self.app.json.dumps(obj, **kwargs)
 
@@ -146,7 +146,7 @@ class FlaskClient(Client):
         # Contexts preserved by an earlier request in a ``with client:`` block go now.
         self._context_stack.close()
         response = self._send(request, buffered, follow_redirects)
-        response.json_module = self.application.json  # type: ignore[assignment]
+        response.json_module = self.application.json
         for cm in self._new_contexts:
             self._context_stack.enter_context(cm)
         self._new_contexts.clear()

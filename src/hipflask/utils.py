@@ -136,7 +136,7 @@ class environ_property(_DictAccessorProperty[_T]):
 
     def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
         """The mapping the value lives in: ``instance.environ``."""
-        return instance.environ
+        return t.cast("t.MutableMapping[str, t.Any]", instance.environ)
 
 
 class header_property(_DictAccessorProperty[_T]):
@@ -144,7 +144,7 @@ class header_property(_DictAccessorProperty[_T]):
 
     def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
         """The mapping the value lives in: ``instance.headers``."""
-        return instance.headers
+        return t.cast("t.MutableMapping[str, t.Any]", instance.headers)
 
 
 def secure_filename(filename: str) -> str:
@@ -186,7 +186,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
         "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target"
         f' URL: <a href="{html_location}">{html_location}</a>. If not, click the link.\n'
     )
-    response = response_class(body, code, mimetype="text/html")
+    response: BaseResponse = response_class(body, code, mimetype="text/html")
     response.headers["Location"] = location
     return response
 

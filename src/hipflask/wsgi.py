@@ -385,7 +385,8 @@ def wrap_file(
     ``sendfile``.
     """
     wrapper = environ.get("wsgi.file_wrapper", FileWrapper)
-    return wrapper(file, buffer_size)
+    result: t.Iterable[bytes] = wrapper(file, buffer_size)
+    return result
 
 
 class FileWrapper:

@@ -143,7 +143,7 @@ def _import_object(name: str) -> t.Any:
     return getattr(module, attr, None)
 
 
-class CertParamType(click.ParamType):
+class CertParamType(click.ParamType):  # type: ignore[type-arg]
     """``--cert``: an existing certificate file, ``adhoc``, or the import name of an
     ``ssl.SSLContext``."""
 

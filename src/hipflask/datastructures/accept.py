@@ -167,17 +167,18 @@ class MIMEAccept(Accept):
     @property
     def accept_html(self) -> bool:
         """True if the client accepts HTML (or XHTML)."""
-        return "text/html" in self or self.accept_xhtml
+        # Accept.__contains__ takes a media type string (it is a list of (value, q) pairs).
+        return "text/html" in self or self.accept_xhtml  # type: ignore[comparison-overlap]
 
     @property
     def accept_xhtml(self) -> bool:
         """True if the client accepts XHTML."""
-        return "application/xhtml+xml" in self or "application/xml" in self
+        return "application/xhtml+xml" in self or "application/xml" in self  # type: ignore[comparison-overlap]
 
     @property
     def accept_json(self) -> bool:
         """True if the client accepts JSON."""
-        return "application/json" in self
+        return "application/json" in self  # type: ignore[comparison-overlap]
 
 
 _locale_delim_re = re.compile(r"[_-]")

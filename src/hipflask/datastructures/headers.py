@@ -58,7 +58,8 @@ def _str_header_value(key: str, value: t.Any) -> str:
     if value.__class__ is not str:
         value = str(value)
     _check_header(key, value)
-    return value
+    result: str = value
+    return result
 
 
 def _options_header_vkw(value: t.Any, kw: dict[str, t.Any]) -> str:
@@ -400,14 +401,16 @@ class EnvironHeaders(ImmutableHeadersMixin, Headers):
             ekey = key.upper().replace("-", "_")
             rv = self.environ.get(ekey if ekey in _CONTENT_KEYS else "HTTP_" + ekey)
             if rv is not None:
-                return rv
+                result: str = rv
+                return result
         raise _key_error(key)
 
     def _get_key(self, key: str) -> str:
         rv = self._lookup(key)
         if rv is None:
             raise _key_error(key)
-        return rv
+        result: str = rv
+        return result
 
     def get(
         self, key: str, default: t.Any = None, type: cabc.Callable[[str], t.Any] | None = None

@@ -132,7 +132,7 @@ class ImmutableMultiDictMixin(ImmutableDictMixin):
         return type(self), (list(self.items(multi=True)),)  # type: ignore[attr-defined]
 
     def _iter_hashitems(self) -> t.Iterable[t.Any]:
-        return self.items(multi=True)  # type: ignore[attr-defined]
+        return self.items(multi=True)  # type: ignore[attr-defined, no-any-return]
 
     def add(self, key: t.Any, value: t.Any) -> None:
         """Refused: the object is read-only (raises ``TypeError``)."""

@@ -152,12 +152,14 @@ class MultiDict(TypeConversionDict[K, V]):
 
     def __iter__(self) -> cabc.Iterator[K]:
         # Overriding __iter__ stops dict(md) from taking the internal lists directly.
-        return _dict.__iter__(self)
+        result: t.Iterator[K] = _dict.__iter__(self)
+        return result
 
     def __getitem__(self, key: K) -> V:
         """The first value for *key*; a missing key raises ``BadRequestKeyError``."""
         try:
-            return _dict.__getitem__(self, key)[0]
+            result: V = _dict.__getitem__(self, key)[0]
+            return result
         except (KeyError, IndexError):
             raise _key_error(key) from None
 
@@ -222,7 +224,8 @@ class MultiDict(TypeConversionDict[K, V]):
         """
         if key not in self:
             _dict.__setitem__(self, key, list(default_list or ()))
-        return _dict.__getitem__(self, key)
+        result: list[V] = _dict.__getitem__(self, key)
+        return result
 
     def items(self, multi: bool = False) -> cabc.Iterator[tuple[K, V]]:  # type: ignore[override]
         """``(key, first value)`` pairs, or every ``(key, value)`` pair with ``multi=True``."""
@@ -246,7 +249,8 @@ class MultiDict(TypeConversionDict[K, V]):
 
     def listvalues(self) -> cabc.Iterable[list[V]]:
         """The list of values of every key (the internal lists)."""
-        return _dict.values(self)
+        result: t.Iterable[list[V]] = _dict.values(self)
+        return result
 
     def copy(self) -> t.Any:
         """A shallow copy of the same class (value lists are copied)."""
@@ -304,12 +308,14 @@ class MultiDict(TypeConversionDict[K, V]):
 
     def poplist(self, key: K) -> list[V]:
         """Remove *key* and return all its values (``[]`` if missing)."""
-        return _dict.pop(self, key, [])
+        result: list[V] = _dict.pop(self, key, [])
+        return result
 
     def popitemlist(self) -> tuple[K, list[V]]:
         """Remove an item and return ``(key, list of values)``."""
         try:
-            return _dict.popitem(self)
+            result: tuple[K, list[V]] = _dict.popitem(self)
+            return result
         except KeyError as e:
             raise _key_error(e.args[0] if e.args else None) from None
 

@@ -168,7 +168,8 @@ class OrjsonProvider(DefaultJSONProvider):
             option |= orjson.OPT_SORT_KEYS
         if indent:
             option |= orjson.OPT_INDENT_2
-        return option
+        result: int = option
+        return result
 
     def _encode(self, obj: t.Any, indent: bool = False) -> bytes:
         try:

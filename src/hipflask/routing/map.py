@@ -358,7 +358,7 @@ class MapAdapter:
     def build(
         self,
         endpoint: t.Any,
-        values: t.Mapping[str, t.Any] | MultiDict | None = None,
+        values: t.Mapping[str, t.Any] | MultiDict[str, t.Any] | None = None,
         method: str | None = None,
         force_external: bool = False,
         append_unknown: bool = True,

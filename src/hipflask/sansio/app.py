@@ -156,7 +156,8 @@ class App(Scaffold):
             filename = getattr(sys.modules["__main__"], "__file__", None)
             if filename is None:
                 return "__main__"
-            return os.path.splitext(os.path.basename(filename))[0]
+            result: str = os.path.splitext(os.path.basename(filename))[0]
+            return result
         return self.import_name
 
     @cached_property
@@ -422,7 +423,7 @@ class App(Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response (what ``hipflask.redirect`` calls inside an app)."""
-        return _redirect(location, code=code, Response=self.response_class)
+        return t.cast(Response, _redirect(location, code=code, Response=self.response_class))
 
     # -- URL building ------------------------------------------------------------------------
 

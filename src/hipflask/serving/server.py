@@ -451,7 +451,7 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
 _ForkingMixIn: type = socketserver.ForkingMixIn if can_fork else type("_ForkingMixIn", (), {})
 
 
-class ForkingWSGIServer(_ForkingMixIn, BaseWSGIServer):
+class ForkingWSGIServer(_ForkingMixIn, BaseWSGIServer):  # type: ignore[misc]
     """A WSGI server that handles each connection in a forked process (POSIX only)."""
 
     multiprocess = True

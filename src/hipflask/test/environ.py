@@ -18,6 +18,8 @@ from ..request import Request
 from ..urls import iri_to_uri
 from ..wsgi import ClosingIterator
 
+_R = t.TypeVar("_R", bound=Request)
+
 if t.TYPE_CHECKING:
     WSGIEnvironment = dict[str, t.Any]
     WSGIApplication = t.Callable[..., t.Iterable[bytes]]
@@ -126,8 +128,8 @@ class EnvironBuilder:
         self.environ_overrides = environ_overrides
         self.input_stream = input_stream
         self.content_length = content_length
-        self.form: MultiDict = MultiDict()
-        self.files: MultiDict = MultiDict()
+        self.form: MultiDict[str, t.Any] = MultiDict()
+        self.files: MultiDict[str, t.Any] = MultiDict()
         self.closed = False
         if auth is not None:
             self.headers["Authorization"] = _auth_header(auth)
@@ -217,7 +219,7 @@ class EnvironBuilder:
         return 443 if self.url_scheme == "https" else 80
 
     @property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str, str]:
         """The query string as a MultiDict (a copy: assign ``query_string`` to change)."""
         from urllib.parse import parse_qsl
 
@@ -234,7 +236,8 @@ class EnvironBuilder:
                 return "multipart/form-data"
             if self.form:
                 return "application/x-www-form-urlencoded"
-        return value
+        result: str | None = value
+        return result
 
     @content_type.setter
     def content_type(self, value: str | None) -> None:
@@ -256,7 +259,8 @@ class EnvironBuilder:
     @property
     def content_length(self) -> int | None:
         """The Content-Length header as an int."""
-        return self.headers.get("Content-Length", type=int)
+        result: int | None = self.headers.get("Content-Length", type=int)
+        return result
 
     @content_length.setter
     def content_length(self, value: int | str | None) -> None:
@@ -338,8 +342,14 @@ class EnvironBuilder:
             result.update(self.environ_overrides)
         return result
 
-    def get_request(self, cls: type[t.Any] | None = None) -> t.Any:
-        """A request object for this environ."""
+    @t.overload
+    def get_request(self, cls: None = None) -> Request: ...
+
+    @t.overload
+    def get_request(self, cls: type[_R]) -> _R: ...
+
+    def get_request(self, cls: type[Request] | None = None) -> Request:
+        """A request object (of *cls*, default :attr:`request_class`) for this environ."""
         return (cls or self.request_class)(self.get_environ())
 
 
