@@ -4,6 +4,7 @@ SQLite file under tmp_path, so nothing is written into the repository."""
 
 from __future__ import annotations
 
+import ast
 import re
 import sqlite3
 import sys
@@ -316,6 +317,11 @@ def test_csrf_refused(app: Flask, token_value: str | None, reason: str) -> None:
     assert rows(app, "SELECT * FROM post") == []
 
 
+def test_no_csrf_check_where_no_view_runs(client: FlaskClient) -> None:
+    assert client.post("/no/such/page").status_code == 404
+    assert client.post("/").status_code == 405
+
+
 def test_csrf_refused_without_a_session_token(app: Flask, client: FlaskClient) -> None:
     # A token from someone else's session is worthless in a session that has none.
     other_token = token(app.test_client())
@@ -374,3 +380,16 @@ def test_init_db_command(app: Flask) -> None:
     assert f"Initialized the database at {app.config['DATABASE']}." in result.output
     assert rows(app, "SELECT * FROM user") == [] and rows(app, "SELECT * FROM post") == []
     assert "init-db" in app.test_cli_runner().invoke(args=["--help"]).output
+
+
+def test_the_blog_imports_hipflask_only() -> None:
+    imported = set()
+    for source in (BLOG_DIR / "blog").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    assert "hipflask" in imported
+    assert not imported & {"flask", "werkzeug", "jinja2", "markupsafe"}
+    assert imported - set(sys.stdlib_module_names) == {"hipflask", "click"}

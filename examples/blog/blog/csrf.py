@@ -31,7 +31,8 @@ def csrf_field() -> Markup:
 
 def check_csrf() -> None:
     """Refuse a state-changing request whose form token is missing or wrong."""
-    if request.method not in UNSAFE_METHODS:
+    # Nothing to protect where no view will run: the 404 or 405 is the better answer.
+    if request.method not in UNSAFE_METHODS or request.endpoint is None:
         return
     sent = request.form.get(FIELD)
     if not sent:
