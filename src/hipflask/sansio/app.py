@@ -433,6 +433,9 @@ class App(Scaffold):
             trusted_hosts = self.config["TRUSTED_HOSTS"]
             if trusted_hosts is not None:
                 request.trusted_hosts = trusted_hosts
+                # Refuse an untrusted Host (BadHost, 400) before any URL is matched or built
+                # from it: bind_to_environ below does not check it.
+                request.host  # noqa: B018
             subdomain = None
             server_name = self.config["SERVER_NAME"]
             if self.url_map.host_matching:
