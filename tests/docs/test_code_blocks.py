@@ -137,6 +137,11 @@ def test_captions_are_unique_per_page(page: Path) -> None:
     assert len(captions) == len(set(captions)), f"{page.name}: a file is shown twice"
 
 
+def _page_file_names(page: str) -> list[str]:
+    """The files a page's captioned blocks write, as the captions name them."""
+    return [block.caption for block in ALL_BLOCKS if block.page == page and block.caption]
+
+
 def _write_page_files(page: str, directory: Path) -> None:
     for block in ALL_BLOCKS:
         if block.page == page and block.caption:
@@ -166,6 +171,12 @@ def test_python_block_runs(block: Block, tmp_path: Path, monkeypatch: pytest.Mon
     for name in list(os.environ):
         if name.startswith(("HIPFLASK_", "FLASK_")):
             monkeypatch.delenv(name)
+    # A page's own package (the tutorial's ``blog``) must not resolve to a module of the same
+    # name that another test imported (tests/examples imports examples/blog as ``blog``).
+    page_packages = {path.split("/")[0].removesuffix(".py") for path in _page_file_names(block.page)}
+    for name in list(sys.modules):
+        if name.split(".")[0] in page_packages:
+            monkeypatch.delitem(sys.modules, name)
     before = set(sys.modules)
     # A module name of its own: the app's root path is then the working directory, so the
     # files written above (templates/, static/) are found as in a real project.
