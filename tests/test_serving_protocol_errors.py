@@ -16,8 +16,8 @@ import time
 import pytest
 from _procs import procs
 
-from hipflask.serving import log as _serving_log
 from hipflask.serving import WSGIRequestHandler
+from hipflask.serving import log as _serving_log
 
 FakeServer = procs.FakeServer
 Recorder = procs.Recorder

@@ -57,6 +57,7 @@ _sentinel = object()
 
 
 def _default_session_interface() -> SessionInterface:
+    # itsdangerous loads with the first session, not with the app.
     from .sessions import SecureCookieSessionInterface
 
     return SecureCookieSessionInterface()
@@ -144,6 +145,7 @@ class Flask(App):
         """The ``AppGroup`` for this app's ``hipflask`` commands (created on first use)."""
         group = self.__dict__.get("cli")
         if group is None:
+            # click loads only when the app's commands are used.
             from .cli import AppGroup
 
             group = self.__dict__["cli"] = AppGroup()
@@ -178,6 +180,7 @@ class Flask(App):
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> FlaskClient:
         """A client that sends requests to this app without a server."""
+        # The test toolkit loads only in tests.
         from .testing import FlaskClient
 
         cls = self.test_client_class or FlaskClient
@@ -185,6 +188,7 @@ class Flask(App):
 
     def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
         """A runner that invokes this app's CLI commands in-process."""
+        # The test toolkit and click load only in tests.
         from .testing import FlaskCliRunner
 
         cls = self.test_cli_runner_class or FlaskCliRunner
@@ -202,6 +206,7 @@ class Flask(App):
 
         Not for production. Under the ``hipflask run`` command it does nothing.
         """
+        # click and the development server load only for app.run().
         from .cli import run_application
 
         run_application(self, host, port, debug, load_dotenv, **options)
@@ -299,6 +304,7 @@ class Flask(App):
             or request.method in ("GET", "HEAD", "OPTIONS")
         ):
             raise t.cast(HTTPException, exc)
+        # Debug-only explanations (they load Jinja2's loader helpers) load on first use.
         from .debughelpers import FormDataRoutingRedirect
 
         raise FormDataRoutingRedirect(request)

@@ -150,6 +150,7 @@ class HTTPException(Exception):
         The page is the toolkit's :class:`~hipflask.response.Response`, as Werkzeug's is; the
         framework converts it to ``app.response_class`` when it finalizes the request.
         """
+        # Deliberately upward (ARCHITECTURE.md): response depends on this module.
         from .response import Response
 
         if self.response is not None:
@@ -565,6 +566,7 @@ class Aborter:
 
     def __call__(self, code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         """Raise the error for *code*; a Response is wrapped and sent as is."""
+        # Deliberately upward (ARCHITECTURE.md): response depends on this module.
         from .response import Response
 
         if isinstance(code, Response):

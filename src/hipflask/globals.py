@@ -46,3 +46,21 @@ request: Request = LocalProxy(_cv_request, "request", unbound_message=_no_req_ms
 session: SessionMixin = LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)  # type: ignore[assignment]
 
 __all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session"]
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """Put the real ``g`` and ``request`` objects (not their proxies) in the context.
+
+    Registered first on every app (it lives here, not in :mod:`hipflask.templating`, so
+    that creating an app does not load Jinja2). Concrete objects make attribute access in
+    templates faster. ``session`` stays the global proxy: reading it is what
+    opens the (lazy) session, so a template that never touches it costs nothing.
+    """
+    rv: dict[str, t.Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        rv["g"] = app_ctx.g
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        rv["request"] = req_ctx.request
+    return rv

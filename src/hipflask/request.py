@@ -168,6 +168,7 @@ class Request:
     @classmethod
     def from_values(cls, *args: t.Any, **kwargs: t.Any) -> Request:
         """A request built from ``EnvironBuilder`` arguments (for tests and scripts)."""
+        # Deliberately upward (ARCHITECTURE.md): a convenience built on the test toolkit.
         from .test.environ import EnvironBuilder
 
         builder = EnvironBuilder(*args, **kwargs)
@@ -500,6 +501,7 @@ class Request:
         form: MultiDict[str, t.Any]
         files: MultiDict[str, t.Any]
         if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            # The multipart parser loads with the first form body, not with every request.
             from .formparser import parse_form_data
 
             form, files = parse_form_data(

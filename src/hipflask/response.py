@@ -600,6 +600,7 @@ class Response:
         cls, app: t.Callable[..., t.Iterable[bytes]], environ: WSGIEnvironment, buffered: bool = False
     ) -> Response:
         """Call a WSGI application and wrap what it returns."""
+        # Deliberately upward (ARCHITECTURE.md): a convenience built on the test toolkit.
         from .test.environ import run_wsgi_app
 
         return cls(*run_wsgi_app(app, environ, buffered))

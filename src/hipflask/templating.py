@@ -29,6 +29,7 @@ from jinja2 import (
 from jinja2 import Environment as BaseEnvironment
 
 from .globals import _cv_app, _cv_request
+from .globals import _default_template_ctx_processor as _default_template_ctx_processor
 from .helpers import stream_with_context
 from .signals import before_render_template, template_rendered
 
@@ -48,23 +49,6 @@ __all__ = [
 ]
 
 _Source = tuple[str, "str | None", "t.Callable[[], bool] | None"]
-
-
-def _default_template_ctx_processor() -> dict[str, t.Any]:
-    """Put the real ``g`` and ``request`` objects (not their proxies) in the context.
-
-    Registered first on every app. Concrete objects make attribute access in
-    templates faster. ``session`` stays the global proxy: reading it is what
-    opens the (lazy) session, so a template that never touches it costs nothing.
-    """
-    rv: dict[str, t.Any] = {}
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        rv["g"] = app_ctx.g
-    req_ctx = _cv_request.get(None)
-    if req_ctx is not None:
-        rv["request"] = req_ctx.request
-    return rv
 
 
 def _describe_loader(loader: BaseLoader) -> list[str]:

@@ -174,6 +174,7 @@ class FlaskCliRunner:
 
     def invoke(self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any) -> Result:
         """Run *cli* (default ``app.cli``) with *args*; returns click's ``Result``."""
+        # click loads only when a CLI test runs.
         from .cli import ScriptInfo
 
         if cli is None:

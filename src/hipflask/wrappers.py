@@ -105,6 +105,7 @@ class Request(RequestBase):
             and self.mimetype != "multipart/form-data"
             and not self.__dict__["files"]
         ):
+            # Debug-only explanations load on first use (they pull in Jinja2's helpers).
             from .debughelpers import attach_enctype_error_multidict
 
             attach_enctype_error_multidict(self)

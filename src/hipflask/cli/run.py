@@ -308,6 +308,7 @@ def run_command(
 
     debug = _get_debug_flag()
     show_server_banner(debug, info.app_import_path)
+    # The development server loads only for the run command, not for routes or shell.
     from ..serving import run_simple
 
     run_simple(
@@ -377,6 +378,7 @@ def run_application(
     options.setdefault("use_debugger", app.debug)
     options.setdefault("threaded", True)
     show_server_banner(app.debug, app.name)
+    # The development server loads only for the run command, not for routes or shell.
     from ..serving import run_simple
 
     try:

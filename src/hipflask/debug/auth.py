@@ -7,7 +7,7 @@ Three independent locks guard the console, because the console runs any code:
   requests still say ``Host: evil.example``, so only loopback names and hosts the developer
   configured are served.
 * **PIN cookie** (:class:`PinCookie`): after the PIN is entered the browser gets an
-  HttpOnly, SameSite=Strict cookie signed (HMAC via itsdangerous) with a key generated at
+  HttpOnly, SameSite=Strict cookie signed (HMAC-SHA256, standard library) with a key made at
   random for this server run. Facts about the machine, all an attacker could learn or guess
   to forge Werkzeug's cookie, do not help here; the cookie also carries a digest of the PIN
   (a new PIN voids it) and a timestamp (it expires).
@@ -18,6 +18,7 @@ Three independent locks guard the console, because the console runs any code:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -27,8 +28,6 @@ import threading
 import time
 import typing as t
 from email.utils import formatdate
-
-from itsdangerous import BadSignature, TimestampSigner
 
 from .pin import hash_pin
 
@@ -175,25 +174,30 @@ class PinCookie:
     def __init__(self, name: str, key: bytes | None = None, max_age: int = PIN_TIME) -> None:
         self.name = name
         self.max_age = max_age
-        self._signer = TimestampSigner(
-            key if key is not None else _cookie_key(),
-            salt="hipflask.debug.pin-cookie",
-            digest_method=hashlib.sha256,
-        )
+        # A key of its own for this purpose, derived from the run's key (domain separation).
+        run_key = key if key is not None else _cookie_key()
+        self._key = hmac.new(run_key, b"hipflask.debug.pin-cookie", hashlib.sha256).digest()
+
+    def _signature(self, payload: str, stamp: str) -> str:
+        mac = hmac.new(self._key, f"{payload}.{stamp}".encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
     def value_for(self, pin: str) -> str:
         """A fresh cookie value for a browser that just entered *pin*."""
-        return self._signer.sign(hash_pin(pin)).decode("ascii")
+        payload, stamp = hash_pin(pin), str(int(time.time()))
+        return f"{payload}.{stamp}.{self._signature(payload, stamp)}"
 
     def is_valid(self, value: str | None, pin: str) -> bool:
         """True if *value* is a cookie this run signed for *pin*, not older than max_age."""
-        if not value or len(value) > 512:
+        if not value or len(value) > 512 or not value.isascii():
             return False
-        try:
-            payload = self._signer.unsign(value, max_age=self.max_age)
-        except (BadSignature, UnicodeError, ValueError):
+        payload, _, rest = value.partition(".")
+        stamp, _, signature = rest.partition(".")
+        if not stamp.isdigit() or not hmac.compare_digest(signature, self._signature(payload, stamp)):
             return False
-        return hmac.compare_digest(payload, hash_pin(pin).encode("ascii"))
+        if not 0 <= time.time() - int(stamp) <= self.max_age:
+            return False
+        return hmac.compare_digest(payload, hash_pin(pin))
 
     def header(self, pin: str, secure: bool) -> str:
         """The ``Set-Cookie`` value for a browser that entered *pin*."""

@@ -204,6 +204,8 @@ def _split_last_expression(text: str, filename: str) -> tuple[CodeType | None, C
 
 def _render_exception(error: BaseException | None, skip: int) -> str:
     """HTML for an error raised by console input: the traceback without hipflask's frames."""
+    # console and tbtools refer to each other (a traceback holds consoles, a console shows
+    # tracebacks); both load together with the debugger.
     from .tbtools import DebugTraceback
 
     if error is None:  # pragma: no cover - always called inside an except block

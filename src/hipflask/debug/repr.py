@@ -230,6 +230,7 @@ def debug_repr(obj: object) -> str:
 def dump(obj: object = _missing) -> None:
     """Console helper: ``dump()`` lists the current frame's variables, ``dump(x)`` the
     attributes of *x*. Writes HTML to the console's output, so it only works inside one."""
+    # The console imports this module for its reprs; its output sink is looked up here.
     from .console import write_html
 
     generator = DebugReprGenerator()
@@ -247,7 +248,7 @@ class _Helper:
         return "Type help(object) for help about object."
 
     def __call__(self, topic: t.Any = _missing) -> None:
-        from .console import write_html
+        from .console import write_html  # see dump()
 
         if topic is _missing:
             write_html(f'<span class="help">{escape(repr(self))}</span>')

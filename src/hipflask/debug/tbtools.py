@@ -96,6 +96,7 @@ class DebugFrameSummary(traceback.FrameSummary):
     def console(self) -> Console:
         """The console over this frame's namespace, created on first use and then kept."""
         if self._console is None:
+            # See debug/console.py: the two modules refer to each other.
             from .console import Console
 
             self._console = Console(self.global_ns, self.local_ns)

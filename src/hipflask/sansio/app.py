@@ -20,7 +20,7 @@ from ..config import Config, ConfigAttribute
 from ..ctx import _AppCtxGlobals
 from ..exceptions import Aborter, BadRequest, BadRequestKeyError
 from ..flashing import get_flashed_messages
-from ..globals import _cv_app, _cv_request, g, request, session
+from ..globals import _cv_app, _cv_request, _default_template_ctx_processor, g, request, session
 from ..helpers import get_debug_flag
 from ..json.provider import DefaultJSONProvider, JSONProvider
 from ..logging import create_logger
@@ -136,8 +136,6 @@ class App(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
-        from ..templating import _default_template_ctx_processor
-
         self.template_context_processors[None] = [_default_template_ctx_processor]
 
     def _check_setup_finished(self, f_name: str) -> None:
@@ -193,12 +191,14 @@ class App(Scaffold):
     @property
     def jinja_environment(self) -> type[Environment]:
         """The Jinja environment class (``hipflask.templating.Environment``)."""
+        # Jinja2 loads with the first template, not with the app.
         from ..templating import Environment
 
         return Environment
 
     def create_global_jinja_loader(self) -> BaseLoader:
         """The loader that searches the app's templates, then each blueprint's."""
+        # Jinja2 loads with the first template, not with the app.
         from ..templating import DispatchingJinjaLoader
 
         return DispatchingJinjaLoader(t.cast("Flask", self))

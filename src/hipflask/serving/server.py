@@ -563,6 +563,7 @@ def run_simple(
     if static_files:
         application = SharedDataMiddleware(application, static_files)
     if use_debugger:
+        # The debugger loads only when asked for.
         from ..debug import DebuggedApplication
 
         application = DebuggedApplication(application, evalex=use_evalex)
@@ -595,6 +596,7 @@ def run_simple(
 
     with _StopOnSigterm():
         if use_reloader:
+            # The reloader (and watchfiles) load only when asked for.
             from .reloader import run_with_reloader
 
             if fd is None:
