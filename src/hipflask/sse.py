@@ -141,7 +141,7 @@ def sse_response(
             )
         body = _async_events(t.cast(t.AsyncIterable[t.Any], source))
     else:
-        body = _SyncEvents(t.cast(t.Iterable[t.Any], source))
+        body = _SyncEvents(source)
     response = current_app.response_class(body, status=status, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"

@@ -208,16 +208,13 @@ class ASGITestClient(FlaskClient):
 
     def _response(self, result: _Result, environ: dict[str, t.Any]) -> TestResponse:
         request = self.application.request_class(environ, populate_request=False)
-        return t.cast(
-            "TestResponse",
-            self.response_wrapper(
-                result.chunks, _reason(result.status), self._headers(result), request=request
-            ),
+        return self.response_wrapper(
+            result.chunks, _reason(result.status), self._headers(result), request=request
         )
 
     # -- lifespan ------------------------------------------------------------------------------
 
-    def __enter__(self) -> ASGITestClient:  # type: ignore[override]
+    def __enter__(self) -> ASGITestClient:
         if self._lifespan is not None:
             raise RuntimeError("Cannot nest client invocations.")
         lifespan = _Lifespan(self.application.asgi_app)
@@ -302,15 +299,17 @@ class WebSocketTestSession:
         accepted = loop.create_future()
         from_app = self._from_app
 
-        async def send(message: dict[str, t.Any]) -> None:
+        async def send(message: t.MutableMapping[str, t.Any]) -> None:
             if not accepted.done():
                 accepted.set_result(message)
                 return
-            from_app.put(message)
+            from_app.put(dict(message))
 
         async def run() -> None:
             try:
-                await self._client.application.asgi_app(self.scope, self._to_app.get, send)  # type: ignore[union-attr]
+                to_app = self._to_app
+                assert to_app is not None
+                await self._client.application.asgi_app(self.scope, to_app.get, send)
             except BaseException as e:
                 if not accepted.done():
                     accepted.set_exception(e)

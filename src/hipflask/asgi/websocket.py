@@ -235,6 +235,7 @@ class WebSocket:
         """Send a text (``str``) or binary (``bytes``) message."""
         if self.state != "open":
             await self.accept()
+        message: dict[str, t.Any]
         if isinstance(data, str):
             message = {"type": "websocket.send", "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):
