@@ -641,3 +641,33 @@ def test_asgi_app_is_cached_and_client_type() -> None:
     app = make_app()
     assert app.asgi_app is app.asgi_app
     assert isinstance(app.asgi_test_client(), ASGITestClient)
+
+
+def test_overridden_request_path_serves_async_views_through_the_sync_path() -> None:
+    calls: list[str] = []
+
+    class MyFlask(Flask):
+        def full_dispatch_request(self) -> t.Any:
+            calls.append("overridden")
+            return super().full_dispatch_request()
+
+    app = MyFlask(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        await asyncio.sleep(0)
+        return f"async on {threading.current_thread().name}"
+
+    assert app.asgi_test_client().get("/").text == "async on asgi-test-client"
+    assert calls == ["overridden"]
+
+
+def test_importing_hipflask_does_not_import_asyncio() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hipflask; print('asyncio' in sys.modules, 'hipflask.asgi.http' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
