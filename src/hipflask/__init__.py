@@ -23,6 +23,7 @@ from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
 from .globals import session as session
+from .globals import websocket as websocket
 
 if t.TYPE_CHECKING:
     from markupsafe import Markup as Markup
@@ -167,4 +168,5 @@ __all__ = [
     "stream_template_string",
     "template_rendered",
     "url_for",
+    "websocket",
 ]

@@ -46,6 +46,8 @@ from .signals import (
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
+    from .asgi import ASGIApp
+    from .asgi.testing import ASGITestClient
     from .sessions import SessionInterface
     from .testing import FlaskClient, FlaskCliRunner
     from .wrappers import Request
@@ -54,6 +56,7 @@ if t.TYPE_CHECKING:
     StartResponse = t.Callable[..., t.Any]
 
 _sentinel = object()
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
 def _default_session_interface() -> SessionInterface:
@@ -114,6 +117,11 @@ class Flask(App):
             root_path=root_path,
         )
         self._sync_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        # ASGI-only hooks (lifespan and WebSocket); see hipflask.asgi.
+        self.before_serving_funcs: list[t.Callable[[], t.Any]] = []
+        self.after_serving_funcs: list[t.Callable[[], t.Any]] = []
+        self.before_websocket_funcs: dict[str | None, list[t.Callable[[], t.Any]]] = {}
+        self.after_websocket_funcs: dict[str | None, list[t.Callable[[], t.Any]]] = {}
         if self.has_static_folder:
             if bool(static_host) != host_matching:
                 raise AssertionError(
@@ -461,7 +469,8 @@ class Flask(App):
         if not isinstance(rv, self.response_class):
             if isinstance(rv, HTTPException):
                 rv = self.response_class.force_type(rv.get_response(request.environ))
-            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator, cabc.AsyncIterator)):
+                # (An async iterator streams under ASGI only.)
                 rv = self.response_class(t.cast(t.Any, rv), status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
@@ -558,14 +567,63 @@ class Flask(App):
     def async_to_sync(
         self, func: t.Callable[..., cabc.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
-        """Run a coroutine function synchronously (needs ``asgiref``)."""
+        """Run a coroutine function synchronously: on the server's event loop inside an
+        ASGI request (:mod:`hipflask.asgi.bridge`), else through ``asgiref``."""
+        from .asgi.bridge import wrap_async
+
         try:
-            from asgiref.sync import async_to_sync as asgiref_async_to_sync
+            from asgiref.sync import async_to_sync as fallback
         except ImportError:
-            raise RuntimeError(
-                "Install asgiref ('pip install asgiref') to use async views and hooks."
-            ) from None
-        return asgiref_async_to_sync(func)
+            fallback = None  # type: ignore[assignment]
+        return wrap_async(func, fallback)
+
+    # -- ASGI ------------------------------------------------------------------------------------
+
+    @property
+    def asgi_app(self) -> ASGIApp:
+        """This app as an ASGI 3 application (HTTP, WebSocket, lifespan):
+        ``asgi = app.asgi_app``, then ``uvicorn module:asgi``. See :mod:`hipflask.asgi`."""
+        asgi = self.__dict__.get("_asgi_app")
+        if asgi is None:
+            from .asgi import ASGIApp
+
+            asgi = self.__dict__["_asgi_app"] = ASGIApp(self)
+        return t.cast("ASGIApp", asgi)
+
+    def asgi_test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> ASGITestClient:
+        """A client that sends requests (and WebSocket connections) to :attr:`asgi_app`."""
+        from .asgi.testing import ASGITestClient
+
+        return ASGITestClient(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Decorate an ``async`` WebSocket handler for *rule* (served under ASGI only;
+        over plain HTTP the rule answers 400)."""
+        from .asgi.websocket import add_websocket_rule
+
+        return add_websocket_rule(self, rule, options)
+
+    def before_serving(self, f: F) -> F:
+        """Run *f()* (sync or async) at ASGI lifespan startup, in an app context; an
+        exception makes the server refuse to start."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    def after_serving(self, f: F) -> F:
+        """Run *f()* (sync or async) at ASGI lifespan shutdown, in an app context."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    def before_websocket(self, f: F) -> F:
+        """Run *f()* before each WebSocket handler; a non-None return value rejects the
+        connection (an HTTP response where the server supports it, else a close)."""
+        self.before_websocket_funcs.setdefault(None, []).append(f)
+        return f
+
+    def after_websocket(self, f: F) -> F:
+        """Run *f()* after each WebSocket handler returns or fails (before teardown)."""
+        self.after_websocket_funcs.setdefault(None, []).append(f)
+        return f
 
 
 __all__ = ["Flask"]

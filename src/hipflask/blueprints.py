@@ -66,6 +66,13 @@ class BlueprintSetupState:
         )
 
 
+def _bp_hooks(state: BlueprintSetupState, attribute: str) -> list[t.Callable[..., t.Any]]:
+    """The app's hook list (``before_websocket_funcs``...) for the registered blueprint."""
+    name = f"{state.name_prefix}.{state.name}".lstrip(".")
+    registry: dict[str | None, list[t.Callable[..., t.Any]]] = getattr(state.app, attribute)
+    return registry.setdefault(name, [])
+
+
 class Blueprint(Scaffold):
     """A set of routes and hooks to register on an app: ``Blueprint("admin", __name__)``.
 
@@ -296,6 +303,34 @@ class Blueprint(Scaffold):
     def add_app_template_global(self, f: t.Callable[..., t.Any], name: str | None = None) -> None:
         """Register a template global on the whole app."""
         self.record_once(lambda s: s.app.jinja_env.globals.__setitem__(name or f.__name__, f))
+
+    # -- ASGI: WebSocket routes and hooks, lifespan hooks (see hipflask.asgi) ----------------
+
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Decorate an ``async`` WebSocket handler for *rule* under this blueprint."""
+        from .asgi.websocket import add_websocket_rule
+
+        return add_websocket_rule(self, rule, options)
+
+    def before_websocket(self, f: F) -> F:
+        """Run *f()* before this blueprint's WebSocket handlers (``app.before_websocket``)."""
+        self.record(lambda s: _bp_hooks(s, "before_websocket_funcs").append(f))
+        return f
+
+    def after_websocket(self, f: F) -> F:
+        """Run *f()* after this blueprint's WebSocket handlers (``app.after_websocket``)."""
+        self.record(lambda s: _bp_hooks(s, "after_websocket_funcs").append(f))
+        return f
+
+    def before_app_serving(self, f: F) -> F:
+        """Run *f()* at ASGI startup of the app this blueprint is registered on."""
+        self.record_once(lambda s: s.app.before_serving_funcs.append(f))  # type: ignore[attr-defined]
+        return f
+
+    def after_app_serving(self, f: F) -> F:
+        """Run *f()* at ASGI shutdown of the app this blueprint is registered on."""
+        self.record_once(lambda s: s.app.after_serving_funcs.append(f))  # type: ignore[attr-defined]
+        return f
 
     @setupmethod
     def before_app_request(self, f: F) -> F:

@@ -34,6 +34,20 @@ _sentinel = object()
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
+def _reset(var: contextvars.ContextVar[t.Any], token: contextvars.Token[t.Any]) -> None:
+    """Undo ``var.set()``, also when *token* was made in another ``contextvars`` context.
+
+    Under ASGI a context can be pushed in one context and popped in a copy of it (a body
+    generator wrapped by ``stream_with_context`` finishes in the worker thread that
+    streams it); the copy then gets the value the push replaced.
+    """
+    try:
+        var.reset(token)
+    except ValueError:
+        old = token.old_value
+        var.set(None if old is contextvars.Token.MISSING else old)
+
+
 class _AppCtxGlobals:
     """The ``g`` namespace: per-application-context storage for anything.
 
@@ -185,7 +199,7 @@ class AppContext:
                     app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_app.get()
-            _cv_app.reset(self._cv_tokens.pop())
+            _reset(_cv_app, self._cv_tokens.pop())
         if ctx is not self:
             raise AssertionError(f"Popped the wrong app context ({ctx!r} instead of {self!r}).")
         if appcontext_popped.receivers:
@@ -312,7 +326,10 @@ class RequestContext:
         else:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
-        self.match_request()
+        request = self.request
+        # (The ASGI layer may have matched already, to choose where the view runs.)
+        if request.url_rule is None and request.routing_exception is None:
+            self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Unbind this context; the last pop runs teardown functions and closes the request."""
@@ -333,7 +350,7 @@ class RequestContext:
         finally:
             ctx = _cv_request.get()
             token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
+            _reset(_cv_request, token)
             if clear_request:
                 ctx.request.environ["werkzeug.request"] = None
             if app_ctx is not None:

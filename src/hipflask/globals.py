@@ -13,6 +13,7 @@ from .local import LocalProxy
 
 if t.TYPE_CHECKING:
     from .app import Flask
+    from .asgi.websocket import WebSocket
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
     from .wrappers import Request
@@ -45,7 +46,16 @@ request_ctx: RequestContext = LocalProxy(_cv_request, unbound_message=_no_req_ms
 request: Request = LocalProxy(_cv_request, "request", unbound_message=_no_req_msg)  # type: ignore[assignment]
 session: SessionMixin = LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)  # type: ignore[assignment]
 
-__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session"]
+_no_ws_msg = """\
+Working outside of a WebSocket connection: there is no current websocket.
+
+'websocket' is bound inside handlers registered with @app.websocket(...), which run when the
+app is served over ASGI (app.asgi_app).\
+"""
+_cv_websocket: ContextVar[WebSocket] = ContextVar("hipflask.websocket")
+websocket: WebSocket = LocalProxy(_cv_websocket, unbound_message=_no_ws_msg)  # type: ignore[assignment]
+
+__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session", "websocket"]
 
 
 def _default_template_ctx_processor() -> dict[str, t.Any]:

@@ -198,6 +198,8 @@ class LocalProxy(t.Generic[T]):
     __index__ = _forward("__index__")
     __complex__ = _forward("__complex__")
     __round__ = _forward("__round__")
+    __aiter__ = _forward("__aiter__")
+    __anext__ = _forward("__anext__")
 
     def __enter__(self) -> t.Any:
         return self._get_current_object().__enter__()  # type: ignore[attr-defined]

@@ -375,9 +375,13 @@ class MapAdapter:
         built = self._partial_build(endpoint, clean, method, append_unknown)
         if built is None:
             raise BuildError(endpoint, clean, method, self)
-        domain, path = built
+        domain, path, websocket = built
         host = self.get_host(domain)
         script = self.script_name.rstrip("/")
+        if websocket:
+            # Browsers need an absolute ws:// or wss:// URL for a WebSocket (as Werkzeug).
+            secure = (url_scheme or self.url_scheme) in ("https", "wss")
+            return f"{'wss' if secure else 'ws'}://{host}{script}/{path.lstrip('/')}"
         if not force_external and (
             (url_map.host_matching and host == self.server_name)
             or (not url_map.host_matching and domain == self.subdomain)
@@ -393,16 +397,16 @@ class MapAdapter:
         values: t.Mapping[str, t.Any],
         method: str | None,
         append_unknown: bool,
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str, str, bool] | None:
         if method is None:
-            built = self._partial_build(endpoint, values, self.default_method, append_unknown)
-            if built is not None:
-                return built
+            found = self._partial_build(endpoint, values, self.default_method, append_unknown)
+            if found is not None:
+                return found
         for rule in self.map._rules_by_endpoint.get(endpoint, ()):
             if rule.suitable_for(values, method):
                 built = rule.build(values, append_unknown)
                 if built is not None:
-                    return built
+                    return built[0], built[1], rule.websocket
         return None
 
 

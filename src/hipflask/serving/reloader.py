@@ -289,13 +289,15 @@ class ReloaderLoop:
                 continue
             if code == 0:
                 return 0
-            _log(
-                "error",
-                f" * The application process exited with status {code}."
-                " Waiting for a file change to start it again.",
-            )
             try:
                 with self:
+                    # The snapshot is taken (on entering) before the message is printed:
+                    # a fix saved right after the user reads it is then seen as a change.
+                    _log(
+                        "error",
+                        f" * The application process exited with status {code}."
+                        " Waiting for a file change to start it again.",
+                    )
                     changed = self.wait_for_change()
             except KeyboardInterrupt:
                 return 0

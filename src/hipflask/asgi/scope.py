@@ -1,0 +1,85 @@
+"""ASGI scope -> WSGI-style environ, so :class:`~hipflask.Request` works unchanged.
+
+Everything above the transport (routing, the lazy request object, sessions, the form
+parser, ``url_for``) reads a PEP 3333 environ; building one dict per request is far cheaper
+than teaching all of them a second input format, and keeps WSGI and ASGI behaviour
+identical by construction. The mapping:
+
+* ``PATH_INFO`` is the decoded path as latin-1 text of its UTF-8 bytes (as a WSGI server
+  gives it), below ``root_path`` (``SCRIPT_NAME``); servers that include the root path in
+  ``path`` (the ASGI spec's current wording) and ones that do not are both handled.
+* headers become ``HTTP_*`` keys (repeated headers joined with ``,``; cookies with
+  ``; ``). Header names containing ``_`` are dropped, as gunicorn and waitress do, so
+  ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``.
+* ``wsgi.input`` is the spooled body (see :mod:`hipflask.asgi.http`) and
+  ``wsgi.input_terminated`` is set, so a body without ``Content-Length`` is readable.
+* ``asgi.scope`` keeps the original scope for code that wants it.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import typing as t
+
+Scope = t.MutableMapping[str, t.Any]
+
+
+def scope_to_environ(
+    scope: Scope, body: t.IO[bytes] | None, scheme: str | None = None
+) -> dict[str, t.Any]:
+    """The environ for an ASGI ``http`` or ``websocket`` *scope* with *body* as input.
+
+    *scheme* overrides ``scope["scheme"]`` (WebSocket scopes may lack it: ``ws``).
+    """
+    root_path: str = scope.get("root_path") or ""
+    path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        rest = path[len(root_path) :]
+        if not rest or rest[0] == "/":
+            path = rest
+    server = scope.get("server")
+    client = scope.get("client")
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": root_path.encode().decode("latin-1")
+        if not root_path.isascii()
+        else root_path,
+        "PATH_INFO": path if path.isascii() else path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0] if server else "localhost",
+        "SERVER_PORT": str(server[1]) if server and server[1] is not None else "80",
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": client[0] if client else None,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme or scope.get("scheme") or "http",
+        "wsgi.input": body if body is not None else io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+        "asgi.scope": scope,
+    }
+    if client:
+        environ["REMOTE_PORT"] = str(client[1])
+    else:
+        del environ["REMOTE_ADDR"]
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if "_" in name:
+            continue
+        if name == "content-type":
+            key = "CONTENT_TYPE"
+        elif name == "content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if key in environ:
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+        environ[key] = value
+    return environ
+
+
+__all__ = ["scope_to_environ"]
