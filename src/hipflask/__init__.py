@@ -15,6 +15,8 @@ from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context
 from .ctx import has_app_context as has_app_context
 from .ctx import has_request_context as has_request_context
+from .dropin._table import FLASK_VERSION as __flask_version__
+from .dropin._table import WERKZEUG_VERSION as __werkzeug_version__
 from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
@@ -47,9 +49,24 @@ from .templating import stream_template_string as stream_template_string
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 
-__version__ = "0.1.0"
+#: hipflask's own release. ``hipflask.__version__`` is this, except in drop-in mode
+#: (:mod:`hipflask.as_flask`), where this module *is* ``flask`` and reports
+#: ``__flask_version__``, the Flask release whose behaviour hipflask mirrors.
+__hipflask_version__ = "0.1.0"
 
-__all__ = [
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        from .dropin import is_active
+
+        return __flask_version__ if is_active() else __hipflask_version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [  # noqa: RUF022 (the version names first, then the API)
+    "__flask_version__",
+    "__hipflask_version__",
+    "__werkzeug_version__",
     "Blueprint",
     "Config",
     "Flask",

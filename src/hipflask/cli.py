@@ -188,9 +188,11 @@ _env_file_option = click.Option(
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from . import __version__
+    from . import __hipflask_version__
 
-    click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
+    click.echo(
+        f"Python {platform.python_version()}\nhipflask {__hipflask_version__}", color=ctx.color
+    )
     ctx.exit()
 
 
@@ -244,8 +246,14 @@ class FlaskGroup(AppGroup):
             return
         from importlib import metadata
 
-        for entry_point in metadata.entry_points(group="hipflask.commands"):
-            self.add_command(entry_point.load(), entry_point.name)
+        from .dropin import is_active
+
+        # Flask's group too in drop-in mode: extensions register their commands there
+        # (``flask db``), and loading them imports ``flask``.
+        groups = ("flask.commands", "hipflask.commands") if is_active() else ("hipflask.commands",)
+        for group in groups:
+            for entry_point in metadata.entry_points(group=group):
+                self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -413,7 +421,15 @@ file in the current directory.
 
 
 def main() -> None:
-    """Entry point of the ``hipflask`` console script and ``python -m hipflask``."""
+    """Entry point of the ``hipflask`` console script and ``python -m hipflask``.
+
+    Switches the drop-in mode on first (:mod:`hipflask.as_flask`), so an app and extensions
+    written against ``flask`` load unchanged, and Flask's ``FLASK_*`` variables and
+    ``.flaskenv`` serve as fallbacks.
+    """
+    from .dropin import activate
+
+    activate()
     cli.main()
 
 

@@ -311,9 +311,9 @@ class BaseWSGIServer(HTTPServer):
         if family != af_unix:
             self.port = self.server_address[1]
         self.ssl_context = _make_ssl_context(ssl_context)
-        from . import __version__
+        from . import __hipflask_version__
 
-        self._server_version = f"hipflask/{__version__} Python/{platform.python_version()}"
+        self._server_version = f"hipflask/{__hipflask_version__} Python/{platform.python_version()}"
 
     def _bind(self, family: socket.AddressFamily, address: t.Any, host: str, port: int) -> None:
         if family == af_unix:

@@ -12,7 +12,7 @@ import typing as t
 from contextlib import ExitStack, contextmanager
 from copy import copy
 
-from . import __version__
+from . import __hipflask_version__
 from .environ_builder import EnvironBuilder, create_environ, run_wsgi_app
 from .test_client import Client, ClientRedirectError, Cookie, TestResponse
 from .wrappers import Request
@@ -40,7 +40,7 @@ class FlaskClient(Client):
         self._context_stack = ExitStack()
         self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"hipflask/{__version__}",
+            "HTTP_USER_AGENT": f"hipflask/{__hipflask_version__}",
         }
 
     @contextmanager
@@ -83,6 +83,12 @@ class FlaskClient(Client):
             request = copy(arg)
             request.environ = self._copy_environ(arg.environ)
             return request
+        return self._request_from_builder_args(args, kwargs)
+
+    def _request_from_builder_args(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> Request:
+        # Flask's name for this step; extensions' test clients override or call it.
         kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base") or {})
         builder = EnvironBuilder(self.application, *args, **kwargs)
         try:
