@@ -18,7 +18,7 @@ import typing as t
 # submodule for the first time sets it as an attribute of its package, so loading
 # ``hipflask.request`` later would otherwise replace the proxy with the module.
 from . import request as _request_module  # noqa: F401
-from ._version import __version__ as __version__
+from ._version import __version__ as __hipflask_version__
 from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
@@ -104,10 +104,18 @@ _LAZY_NAMES: dict[str, tuple[str, str | None]] = {
     "stream_template_string": ("templating", "stream_template_string"),
     "Request": ("wrappers", "Request"),
     "Response": ("wrappers", "Response"),
+    "__flask_version__": ("dropin._table", "FLASK_VERSION"),
+    "__werkzeug_version__": ("dropin._table", "WERKZEUG_VERSION"),
 }
 
 
 def __getattr__(name: str) -> t.Any:
+    if name == "__version__":
+        # Never cached: in drop-in mode (hipflask.as_flask) this module *is* ``flask`` and
+        # reports the Flask release whose behaviour it mirrors, as extensions expect.
+        from .dropin import is_active  # the import machinery loads only when asked
+
+        return __getattr__("__flask_version__") if is_active() else __hipflask_version__
     try:
         module_name, attribute = _LAZY_NAMES[name]
     except KeyError:
@@ -127,7 +135,11 @@ def __dir__() -> list[str]:
     return sorted({*vars(sys.modules[__name__]), *_LAZY_NAMES})
 
 
-__all__ = [
+
+__all__ = [  # noqa: RUF022 (the version names first, then the API)
+    "__flask_version__",
+    "__hipflask_version__",
+    "__werkzeug_version__",
     "Blueprint",
     "Config",
     "Flask",

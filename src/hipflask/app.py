@@ -627,3 +627,39 @@ class Flask(App):
 
 
 __all__ = ["Flask"]
+
+# Names ``flask.app`` has at module level (extensions import e.g. ``from flask.app import
+# Rule``), resolved on first use so importing this module stays as cheap as before.
+_REEXPORTS = {
+    "BuildError": "routing",
+    "MapAdapter": "routing",
+    "Rule": "routing",
+    "Headers": "datastructures",
+    "ImmutableDict": "datastructures",
+    "Environment": "templating",
+    "Request": "wrappers",
+    "SecureCookieSessionInterface": "sessions",
+    "SessionInterface": "sessions",
+    "current_app": "globals",
+    "g": "globals",
+    "session": "globals",
+    "get_debug_flag": "helpers",
+    "get_load_dotenv": "helpers",
+    "get_flashed_messages": "helpers",
+    "send_from_directory": "helpers",
+    "get_host": "wsgi",
+    "is_running_from_reloader": "serving",
+}
+
+
+def __getattr__(name: str) -> t.Any:
+    if name == "timedelta":
+        from datetime import timedelta
+
+        return timedelta
+    module_name = _REEXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__package__}.{module_name}"), name)

@@ -65,10 +65,17 @@ class Config(dict[str, t.Any]):
         Values are parsed with *loads* (JSON by default) and kept as strings when that fails;
         ``HIPFLASK_A__B`` sets ``config["A"]["B"]``.
 
-        .. note:: Differs from Flask: the default prefix is ``HIPFLASK``, not ``FLASK``.
+        .. note:: Differs from Flask: the default prefix is ``HIPFLASK``, not ``FLASK``. In
+           drop-in mode (:mod:`hipflask.as_flask`) the default also reads ``FLASK_*``
+           first, so an unmodified Flask app finds its variables; ``HIPFLASK_*`` wins.
         """
-        prefix = f"{prefix}_"
-        for key in sorted(os.environ):
+        from .dropin import is_active
+
+        prefixes = [f"{prefix}_"]
+        if prefix == "HIPFLASK" and is_active():
+            prefixes.insert(0, "FLASK_")
+        names = sorted(os.environ)
+        for prefix, key in [(p, k) for p in prefixes for k in names]:
             if not key.startswith(prefix):
                 continue
             value: t.Any = os.environ[key]
@@ -130,9 +137,7 @@ class Config(dict[str, t.Any]):
             raise
         return self.from_mapping(data)
 
-    def from_mapping(
-        self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any
-    ) -> bool:
+    def from_mapping(self, mapping: t.Mapping[str, t.Any] | None = None, **kwargs: t.Any) -> bool:
         """Load the upper-case keys of *mapping* and *kwargs*."""
         values: dict[str, t.Any] = {}
         if mapping is not None:
@@ -151,7 +156,7 @@ class Config(dict[str, t.Any]):
         for key, value in self.items():
             if not key.startswith(namespace):
                 continue
-            name = key[len(namespace):] if trim_namespace else key
+            name = key[len(namespace) :] if trim_namespace else key
             result[name.lower() if lowercase else name] = value
         return result
 

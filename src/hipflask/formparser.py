@@ -38,7 +38,7 @@ from .exceptions import BadRequest, RequestEntityTooLarge
 from .header_values import parse_options_header
 from .multipart_encoding import encode_multipart, parse_content_disposition
 
-__all__ = ["encode_multipart", "parse_form_data"]
+__all__ = ["FormDataParser", "encode_multipart", "parse_form_data"]
 
 #: Bytes requested from the input stream per read.
 READ_CHUNK_SIZE = 64 * 1024
@@ -351,3 +351,72 @@ def _make_headers(headerlist: list[tuple[str, str]]) -> Headers:
         if any(ch in key or ch in value for ch in "\r\n\0"):
             raise BadRequest("A multipart part header contains invalid characters.")
     return Headers.from_list(pairs)
+
+
+class FormDataParser:
+    """Werkzeug's form parser object, over :func:`parse_form_data`.
+
+    ``parse_from_environ(environ)`` and ``parse(stream, mimetype, content_length, options)``
+    return ``(stream, form, files)``. A body over *max_content_length* is 413 before it is
+    read. With *silent* (the default) a ``ValueError`` from parsing gives empty results;
+    HTTP errors (400, 413) always propagate. *stream_factory* is accepted for compatibility
+    and not used: file parts are spooled by hipflask's own rules.
+    """
+
+    def __init__(
+        self,
+        stream_factory: Any = None,
+        max_form_memory_size: int | None = None,
+        max_content_length: int | None = None,
+        cls: type[MultiDict[str, Any]] | None = None,
+        silent: bool = True,
+        *,
+        max_form_parts: int | None = None,
+    ) -> None:
+        self.stream_factory = stream_factory
+        self.max_form_memory_size = max_form_memory_size
+        self.max_content_length = max_content_length
+        self.max_form_parts = max_form_parts
+        self.cls = cls or MultiDict
+        self.silent = silent
+
+    def parse_from_environ(
+        self, environ: dict[str, Any]
+    ) -> tuple[IO[bytes], MultiDict[str, Any], MultiDict[str, Any]]:
+        """Parse the body of the request *environ* describes."""
+        from .http import parse_options_header
+        from .wsgi import get_content_length, get_input_stream
+
+        stream = get_input_stream(environ, max_content_length=self.max_content_length)
+        mimetype, options = parse_options_header(environ.get("CONTENT_TYPE"))
+        return self.parse(stream, mimetype, get_content_length(environ), options)
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> tuple[IO[bytes], MultiDict[str, Any], MultiDict[str, Any]]:
+        """Parse *stream* as a body of *mimetype* (with its Content-Type *options*)."""
+        if (
+            self.max_content_length is not None
+            and content_length is not None
+            and content_length > self.max_content_length
+        ):
+            raise RequestEntityTooLarge()
+        try:
+            form, files = parse_form_data(
+                stream,
+                mimetype,
+                options or {},
+                content_length,
+                max_form_memory_size=self.max_form_memory_size,
+                max_form_parts=self.max_form_parts,
+                cls=self.cls,
+            )
+        except ValueError:
+            if not self.silent:
+                raise
+            form, files = self.cls(), self.cls()
+        return stream, form, files

@@ -38,7 +38,7 @@ class LocalProxy(t.Generic[T]):
 
     def __init__(
         self,
-        local: ContextVar[t.Any] | t.Callable[[], T],
+        local: ContextVar[t.Any] | Local | LocalStack[t.Any] | t.Callable[[], T],
         name: str | None = None,
         *,
         unbound_message: str | None = None,
@@ -64,6 +64,8 @@ class LocalProxy(t.Generic[T]):
                         raise RuntimeError(message)
                     return t.cast(T, getattr(obj, attr))
 
+        elif isinstance(local, (Local, LocalStack)):
+            _get_current_object = _local_getter(local, name, message)
         elif callable(local):
             _get_current_object = local
         else:
@@ -214,4 +216,125 @@ class LocalProxy(t.Generic[T]):
         return self._get_current_object().__reduce_ex__(protocol)
 
 
-__all__ = ["LocalProxy"]
+__all__ = ["Local", "LocalProxy", "LocalStack", "release_local"]
+
+
+class Local:
+    """Attributes whose values belong to the current context (thread or asyncio task).
+
+    ``local = Local(); local.user = u`` is seen only by code running in the same context.
+    Values live in one ``ContextVar`` holding a dict that is copied on write, so a context
+    copied for a task keeps its values without sharing later changes. ``local("user")`` is
+    a :class:`LocalProxy` to the attribute.
+    """
+
+    __slots__ = ("_Local__storage",)
+
+    def __init__(self, context_var: ContextVar[dict[str, t.Any]] | None = None) -> None:
+        if context_var is None:
+            context_var = ContextVar(f"hipflask.Local<{id(self)}>.storage")
+        object.__setattr__(self, "_Local__storage", context_var)
+
+    def __iter__(self) -> t.Iterator[tuple[str, t.Any]]:
+        return iter(self.__storage.get({}).items())
+
+    def __call__(self, name: str, *, unbound_message: str | None = None) -> LocalProxy[t.Any]:
+        """A proxy to the attribute *name* of this local."""
+        return LocalProxy(self, name, unbound_message=unbound_message)
+
+    def __release_local__(self) -> None:
+        self.__storage.set({})
+
+    def __getattr__(self, name: str) -> t.Any:
+        values = self.__storage.get({})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        values = self.__storage.get({}).copy()
+        values[name] = value
+        self.__storage.set(values)
+
+    def __delattr__(self, name: str) -> None:
+        values = self.__storage.get({})
+        if name not in values:
+            raise AttributeError(name)
+        values = values.copy()
+        del values[name]
+        self.__storage.set(values)
+
+
+class LocalStack(t.Generic[T]):
+    """A stack per context: ``push``, ``pop`` and ``top`` (None when empty).
+
+    As with :class:`Local`, the list in the ``ContextVar`` is copied on every change.
+    ``stack()`` is a proxy to the top object, ``stack("name")`` to one of its attributes.
+    """
+
+    __slots__ = ("_storage",)
+
+    def __init__(self, context_var: ContextVar[list[T]] | None = None) -> None:
+        if context_var is None:
+            context_var = ContextVar(f"hipflask.LocalStack<{id(self)}>.storage")
+        self._storage = context_var
+
+    def __release_local__(self) -> None:
+        self._storage.set([])
+
+    def push(self, obj: T) -> list[T]:
+        """Put *obj* on top; returns the new stack."""
+        stack = [*self._storage.get([]), obj]
+        self._storage.set(stack)
+        return stack
+
+    def pop(self) -> T | None:
+        """Remove and return the top object (None if the stack is empty)."""
+        stack = self._storage.get([])
+        if not stack:
+            return None
+        self._storage.set(stack[:-1])
+        return stack[-1]
+
+    @property
+    def top(self) -> T | None:
+        """The top object, or None."""
+        stack = self._storage.get([])
+        return stack[-1] if stack else None
+
+    def __call__(
+        self, name: str | None = None, *, unbound_message: str | None = None
+    ) -> LocalProxy[t.Any]:
+        """A proxy to the top object (or its attribute *name*)."""
+        return LocalProxy(self, name, unbound_message=unbound_message)
+
+
+def release_local(local: Local | LocalStack[t.Any]) -> None:
+    """Clear *local*'s values in the current context."""
+    local.__release_local__()
+
+
+def _local_getter(
+    local: Local | LocalStack[t.Any], name: str | None, message: str
+) -> t.Callable[[], t.Any]:
+    """``_get_current_object`` for a proxy to a :class:`Local` or :class:`LocalStack`."""
+    if isinstance(local, LocalStack):
+
+        def get_top() -> t.Any:
+            obj = local.top
+            if obj is None:
+                raise RuntimeError(message)
+            return obj if name is None else getattr(obj, name)
+
+        return get_top
+    if name is None:
+        raise TypeError("A proxy to a Local needs the attribute name.")
+    attr = name
+
+    def get_attr() -> t.Any:
+        try:
+            return getattr(local, attr)
+        except AttributeError:
+            raise RuntimeError(message) from None
+
+    return get_attr

@@ -127,8 +127,9 @@ class Response:
     str is encoded as UTF-8. ``status`` is an int, ``"404 NOT FOUND"`` or an ``HTTPStatus``.
     """
 
-    __slots__ = ("__dict__", "_on_close", "_status", "_status_code", "direct_passthrough",
-                 "headers", "response")
+    # No __slots__: the state lives in the instance __dict__, as on Werkzeug, so subclasses
+    # mixing in plain classes can take ``__class__`` assignment (force_type, abort) and
+    # code copying one response's ``__dict__`` into another (Flask-Caching) copies the body.
 
     charset = "utf-8"
     default_status = 200

@@ -182,8 +182,9 @@ def _mark_modified(session: SecureCookieSession) -> None:
     session.accessed = True
 
 
+# "The session is unavailable" starts Flask's message too; extensions' tests match on it.
 _NO_SECRET_KEY = (
-    "The session is read-only because the application has no secret key: set app.secret_key "
+    "The session is unavailable because the application has no secret key: set app.secret_key "
     "(the SECRET_KEY setting) to a long random value, e.g. secrets.token_hex()."
 )
 

@@ -131,6 +131,12 @@ class FlaskClient(Client):
             request = copy(arg)
             request.environ = self._copy_environ(arg.environ)
             return request
+        return self._request_from_builder_args(args, kwargs)
+
+    def _request_from_builder_args(
+        self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
+    ) -> Request:
+        # Flask's name for this step; extensions' test clients override or call it.
         kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base") or {})
         builder = EnvironBuilder(self.application, *args, **kwargs)
         try:

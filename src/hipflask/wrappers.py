@@ -127,8 +127,6 @@ class Response(ResponseBase):
     ``max_cookie_size`` follows the ``MAX_COOKIE_SIZE`` config inside an app context.
     """
 
-    __slots__ = ()
-
     default_mimetype: str | None = "text/html"
     json_module = json
     autocorrect_location_header = False

@@ -33,7 +33,7 @@ from ..wsgi import get_current_url
 from .websocket import WebSocketDisconnect
 
 if t.TYPE_CHECKING:
-    from ..test_client import TestResponse
+    from ..test import TestResponse
 
 _CHUNK = 64 * 1024
 

@@ -243,8 +243,14 @@ class FlaskGroup(AppGroup):
             return
         from importlib import metadata
 
-        for entry_point in metadata.entry_points(group="hipflask.commands"):
-            self.add_command(entry_point.load(), entry_point.name)
+        from ..dropin import is_active
+
+        # Flask's group too in drop-in mode: extensions register their commands there
+        # (``flask db``), and loading them imports ``flask``.
+        groups = ("flask.commands", "hipflask.commands") if is_active() else ("hipflask.commands",)
+        for group in groups:
+            for entry_point in metadata.entry_points(group=group):
+                self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -408,7 +414,15 @@ file in the current directory.
 
 
 def main() -> None:
-    """Entry point of the ``hipflask`` console script and ``python -m hipflask``."""
+    """Entry point of the ``hipflask`` console script and ``python -m hipflask``.
+
+    Switches the drop-in mode on first (:mod:`hipflask.as_flask`), so an app and extensions
+    written against ``flask`` load unchanged, and Flask's ``FLASK_*`` variables and
+    ``.flaskenv`` serve as fallbacks.
+    """
+    from ..dropin import activate
+
+    activate()
     cli.main()
 
 

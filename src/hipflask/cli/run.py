@@ -48,9 +48,9 @@ def _apply_legacy_env() -> bool:
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
-    """Set environment variables from ``.hipflaskenv``, ``.env`` and *path*.
+    """Set environment variables from ``.flaskenv``, ``.hipflaskenv``, ``.env`` and *path*.
 
-    Precedence: *path* over ``.env`` over ``.hipflaskenv``; a variable already set in the
+    Precedence: *path* over ``.env`` over ``.hipflaskenv`` over ``.flaskenv``; a variable already set in the
     environment is never overwritten. The default files are looked up from the current
     directory upwards. Without python-dotenv this only prints a hint when such files exist.
     Returns True if at least one variable was read.
@@ -58,7 +58,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     try:
         import dotenv
     except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".hipflaskenv"):
+        if path or any(os.path.isfile(n) for n in (".env", ".hipflaskenv", ".flaskenv")):
             click.secho(
                 " * Tip: There are .env files present. Install python-dotenv to use them.",
                 fg="yellow",
@@ -68,7 +68,8 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
 
     data: dict[str, str | None] = {}
     if load_defaults:
-        for default_name in (".hipflaskenv", ".env"):
+        # Flask's .flaskenv is read too, below .hipflaskenv (unmodified Flask projects).
+        for default_name in (".flaskenv", ".hipflaskenv", ".env"):
             default_path = dotenv.find_dotenv(default_name, usecwd=True)
             if default_path:
                 data |= dotenv.dotenv_values(default_path, encoding="utf-8")
@@ -78,6 +79,10 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     for key, value in data.items():
         if key not in os.environ and value is not None:
             os.environ[key] = value
+    from ..dropin import apply_flask_environ, is_active
+
+    if is_active():
+        apply_flask_environ()  # FLASK_* from the files as fallbacks for HIPFLASK_*
     return bool(data)
 
 

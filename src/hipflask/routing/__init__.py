@@ -12,6 +12,14 @@ from .converters import (
     ValidationError,
 )
 from .exceptions import BuildError, RequestRedirect, RoutingException, WebsocketMismatch
+from .factories import (
+    EndpointPrefix,
+    RuleFactory,
+    RuleTemplate,
+    RuleTemplateFactory,
+    Subdomain,
+    Submount,
+)
 from .map import Map, MapAdapter
 from .rules import Rule, parse_converter_args
 
@@ -19,6 +27,7 @@ __all__ = [
     "AnyConverter",
     "BaseConverter",
     "BuildError",
+    "EndpointPrefix",
     "FloatConverter",
     "IntegerConverter",
     "Map",
@@ -28,6 +37,11 @@ __all__ = [
     "RequestRedirect",
     "RoutingException",
     "Rule",
+    "RuleFactory",
+    "RuleTemplate",
+    "RuleTemplateFactory",
+    "Subdomain",
+    "Submount",
     "UUIDConverter",
     "UnicodeConverter",
     "ValidationError",

@@ -10,11 +10,11 @@ The framework's app-aware client and builder build on these in :mod:`hipflask.te
 
 from __future__ import annotations
 
-from ..multipart_encoding import encode_multipart as encode_multipart
 from .client import Client as Client
 from .client import ClientRedirectError as ClientRedirectError
 from .client import Cookie as Cookie
 from .client import TestResponse as TestResponse
+from .client import encode_multipart as encode_multipart
 from .environ import EnvironBuilder as EnvironBuilder
 from .environ import create_environ as create_environ
 from .environ import run_wsgi_app as run_wsgi_app

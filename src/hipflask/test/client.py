@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 from ..datastructures import Headers
 from ..http import dump_cookie, parse_cookie, parse_date
+from ..multipart_encoding import encode_multipart as _encode_pairs
 from ..request import Request
 from ..response import Response
 from ..wsgi import get_current_url
-from .environ import EnvironBuilder, run_wsgi_app
+from .environ import EnvironBuilder, _iter_data, create_environ, run_wsgi_app
 
 if t.TYPE_CHECKING:
     WSGIEnvironment = dict[str, t.Any]
@@ -329,4 +330,27 @@ class Client:
         return f"<{type(self).__name__} {self.application!r}>"
 
 
-__all__ = ["Client", "ClientRedirectError", "Cookie", "TestResponse"]
+def encode_multipart(
+    values: t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]], boundary: str | None = None
+) -> tuple[str, bytes]:
+    """Encode form fields and files as ``multipart/form-data``: ``(boundary, body)``.
+
+    *values* is a mapping (a MultiDict, or a dict whose list values give repeated fields)
+    or ``(name, value)`` pairs; values are str, bytes, ``FileStorage`` or binary files.
+    """
+    pairs = _iter_data(values) if isinstance(values, t.Mapping) else values
+    return _encode_pairs(pairs, boundary)
+
+
+# EnvironBuilder, create_environ, run_wsgi_app and encode_multipart are here too, so this
+# module has the names of ``werkzeug.test`` (what the drop-in mode maps it to).
+__all__ = [
+    "Client",
+    "ClientRedirectError",
+    "Cookie",
+    "EnvironBuilder",
+    "TestResponse",
+    "create_environ",
+    "encode_multipart",
+    "run_wsgi_app",
+]
