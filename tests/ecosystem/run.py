@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
     suites = [s for s in SUITES if not names or any(n in s.name.lower() for n in names)]
     rows = []
     unexplained = 0
-    print(f"{'suite':28} {'tests':>6} {'Flask':>6} {'hipflask':>9} {'both':>6} {'gap':>4} {'wall s':>7}")
+    print(
+        f"{'suite':28} {'tests':>6} {'Flask':>6} {'hipflask':>9} {'both':>6} {'gap':>4} {'wall s':>7}"
+    )
     for suite in suites:
         result = compare(suite)
         both = len(result.passed_on_flask & result.passed_on_hipflask)
