@@ -388,18 +388,44 @@ def test_run_reads_flask_run_port(project: Path) -> None:
 # -- one-liners for servers and pytest ----------------------------------------------------
 
 
+SERVERS = {
+    "gunicorn": ["gunicorn", "-b", "127.0.0.1:{port}", "-w", "2", "--graceful-timeout", "2"],
+    "uvicorn": ["uvicorn", "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}"],
+    "granian": [
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        "2",
+    ],
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["wsgi.py", "python -m hipflask.dropin"])
-def test_gunicorn(project: Path, how: str) -> None:
+@pytest.mark.parametrize(
+    ("server", "how"),
+    [
+        ("gunicorn", "wsgi.py"),
+        ("gunicorn", "python -m hipflask.dropin"),
+        ("uvicorn", "wsgi.py"),
+        ("granian", "python -m hipflask.dropin"),
+    ],
+)
+def test_servers(project: Path, server: str, how: str) -> None:
     port = procs.free_port()
-    bind = ["-b", f"127.0.0.1:{port}", "-w", "2", "--graceful-timeout", "2"]
+    command = [part.format(port=port) for part in SERVERS[server]]
     if how == "wsgi.py":
+        # the universal way: the server imports a module whose first line switches the mode
         (project / "wsgi.py").write_text(
             "import hipflask.as_flask  # noqa: F401\nfrom app import app\n"
         )
-        args = [sys.executable, "-m", "gunicorn", *bind, "wsgi:app"]
+        args = [sys.executable, "-m", *command, "wsgi:app"]
     else:
-        args = [sys.executable, "-m", "hipflask.dropin", "gunicorn", *bind, "app:app"]
+        args = [sys.executable, "-m", "hipflask.dropin", *command, "app:app"]
     with procs.start(args, project) as proc:
         status, body = procs.wait_until_serving(proc, port)
     assert status == 200, body

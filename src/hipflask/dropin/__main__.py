@@ -8,10 +8,26 @@ worker interpreters do not; for them, point the server at a ``wsgi.py`` whose fi
 
 from __future__ import annotations
 
+import importlib
 import sys
+import typing as t
 from importlib import metadata
 
 from . import activate
+
+
+def _load(entry_point: metadata.EntryPoint) -> t.Callable[[], object]:
+    """The entry point's object, importing submodules on the way as the generated console
+    script does (``granian:cli.entrypoint`` needs ``granian.cli`` imported)."""
+    target: t.Any = importlib.import_module(entry_point.module)
+    path = entry_point.module
+    for attr in (entry_point.attr or "").split("."):
+        path = f"{path}.{attr}"
+        try:
+            target = getattr(target, attr)
+        except AttributeError:
+            target = importlib.import_module(path)
+    return t.cast("t.Callable[[], object]", target)
 
 
 def _main(argv: list[str]) -> int:
@@ -29,7 +45,7 @@ def _main(argv: list[str]) -> int:
         return 2
     activate()
     # Loaded after activate(): the script's own imports must see flask as hipflask.
-    entry = matches[0].load()
+    entry = _load(matches[0])
     sys.argv = [name, *argv[1:]]
     result = entry()
     return result if isinstance(result, int) else 0
