@@ -129,7 +129,9 @@ def run_multipart(pieces: list[bytes], *, max_segment_count: float = float("inf"
                 else:
                     assert seg is not None
                     if seg.filename is None:
-                        res.fields.append((seg.name or "", b"".join(buf).decode("utf-8", "replace")))
+                        res.fields.append(
+                            (seg.name or "", b"".join(buf).decode("utf-8", "replace"))
+                        )
                     else:
                         res.files.append((seg.name or "", seg.filename, size))
     return res
@@ -346,19 +348,66 @@ def malformed_cases() -> list[tuple[str, bytes]]:
         ("empty body", b""),
         ("no boundary at all", b"just some bytes\r\n\r\n"),
         ("LF-only line endings", ok.replace(b"\r\n", b"\n") + close().replace(b"\r\n", b"\n")),
-        ("header line of 64 KiB", b"--" + b + b"\r\nX-Big: " + b"a" * 65536 + b"\r\n" + ok[len(b) + 4 :] + close()),
+        (
+            "header line of 64 KiB",
+            b"--" + b + b"\r\nX-Big: " + b"a" * 65536 + b"\r\n" + ok[len(b) + 4 :] + close(),
+        ),
         ("part header without CRLF, 1 MiB", b"--" + b + b"\r\n" + b"a" * (1 << 20)),
-        ("100 part headers", b"--" + b + b"\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(100)) + ok[len(b) + 4 :] + close()),
-        ("non-UTF-8 header bytes", b"--" + b + b'\r\nContent-Disposition: form-data; name="\xff\xfe"\r\n\r\nv\r\n' + close()),
-        ("missing Content-Disposition", b"--" + b + b"\r\nContent-Type: text/plain\r\n\r\nv\r\n" + close()),
-        ("Content-Disposition without name", b"--" + b + b"\r\nContent-Disposition: form-data\r\n\r\nv\r\n" + close()),
-        ("Content-Disposition: attachment", b"--" + b + b'\r\nContent-Disposition: attachment; name="a"\r\n\r\nv\r\n' + close()),
-        ("header without colon", b"--" + b + b'\r\nContent-Disposition form-data; name="a"\r\n\r\nv\r\n' + close()),
-        ("NUL in header name", b"--" + b + b'\r\nX\x00Y: v\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n' + close()),
+        (
+            "100 part headers",
+            b"--"
+            + b
+            + b"\r\n"
+            + b"".join(b"X-H%d: v\r\n" % i for i in range(100))
+            + ok[len(b) + 4 :]
+            + close(),
+        ),
+        (
+            "non-UTF-8 header bytes",
+            b"--"
+            + b
+            + b'\r\nContent-Disposition: form-data; name="\xff\xfe"\r\n\r\nv\r\n'
+            + close(),
+        ),
+        (
+            "missing Content-Disposition",
+            b"--" + b + b"\r\nContent-Type: text/plain\r\n\r\nv\r\n" + close(),
+        ),
+        (
+            "Content-Disposition without name",
+            b"--" + b + b"\r\nContent-Disposition: form-data\r\n\r\nv\r\n" + close(),
+        ),
+        (
+            "Content-Disposition: attachment",
+            b"--" + b + b'\r\nContent-Disposition: attachment; name="a"\r\n\r\nv\r\n' + close(),
+        ),
+        (
+            "header without colon",
+            b"--" + b + b'\r\nContent-Disposition form-data; name="a"\r\n\r\nv\r\n' + close(),
+        ),
+        (
+            "NUL in header name",
+            b"--"
+            + b
+            + b'\r\nX\x00Y: v\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n'
+            + close(),
+        ),
         ("junk preamble + epilogue", b"preamble\r\n" + ok + close() + b"epilogue junk"),
         ("garbage after boundary", b"--" + b + b"garbage\r\n" + ok[len(b) + 4 :] + close()),
-        ("filename*=UTF-8''", b"--" + b + b"\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%E2%82%AC.txt\r\n\r\nv\r\n" + close()),
-        ('filename with %22 and %0A', b"--" + b + b'\r\nContent-Disposition: form-data; name="f"; filename="a%22b%0Ac.txt"\r\n\r\nv\r\n' + close()),
+        (
+            "filename*=UTF-8''",
+            b"--"
+            + b
+            + b"\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%E2%82%AC.txt\r\n\r\nv\r\n"
+            + close(),
+        ),
+        (
+            "filename with %22 and %0A",
+            b"--"
+            + b
+            + b'\r\nContent-Disposition: form-data; name="f"; filename="a%22b%0Ac.txt"\r\n\r\nv\r\n'
+            + close(),
+        ),
     ]
 
 
@@ -385,9 +434,7 @@ def split_check() -> None:
     print("\nevery 2-way split of a small body gives the unsplit result:")
     for n in DRIVERS:
         want = DRIVERS[n]([body])
-        bad = sum(
-            1 for i in range(1, len(body)) if DRIVERS[n]([body[:i], body[i:]]) != want
-        )
+        bad = sum(1 for i in range(1, len(body)) if DRIVERS[n]([body[:i], body[i:]]) != want)
         print(f"  {n:22} {'yes' if not bad else f'NO ({bad} split points differ)'}")
 
 

@@ -161,7 +161,9 @@ def make_parser_only(target: str, upload_dir: str) -> Callable[..., Any]:
 
         def call(environ: dict[str, Any]) -> bytes:
             _, files = parse_form_data(
-                environ["wsgi.input"], "multipart/form-data", {"boundary": BOUNDARY},
+                environ["wsgi.input"],
+                "multipart/form-data",
+                {"boundary": BOUNDARY},
                 int(environ["CONTENT_LENGTH"]),
             )
             save("the_file", files["the_file"])
@@ -235,7 +237,9 @@ def child(target: str, size: int, runs: int) -> None:
             sampler.running = False
             sampler.join()
             peak = max(_status_kb("VmHWM") if exact else 0, sampler.peak)
-            saved = sum(os.path.getsize(os.path.join(upload_dir, n)) for n in os.listdir(upload_dir))
+            saved = sum(
+                os.path.getsize(os.path.join(upload_dir, n)) for n in os.listdir(upload_dir)
+            )
             assert saved >= size, f"{target}: saved only {saved} bytes"
             results.append(
                 {
@@ -272,7 +276,9 @@ def main() -> None:
         for target in targets:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", target, "--size-mb", str(args.size_mb)],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if out.returncode != 0:
                 errors[target] = (out.stderr or out.stdout).strip().splitlines()[-1]
@@ -282,7 +288,9 @@ def main() -> None:
         f"{args.size_mb} MB multipart upload, view saves it to disk; {args.rounds} interleaved"
         " rounds: worst RSS growth, median throughput\n"
     )
-    print(f"{'target':22} {'base RSS':>9} {'peak RSS growth':>16} {'throughput':>12} {'per CPU-second':>15}")
+    print(
+        f"{'target':22} {'base RSS':>9} {'peak RSS growth':>16} {'throughput':>12} {'per CPU-second':>15}"
+    )
     for target in targets:
         if target in errors:
             print(f"{target:22} failed: {errors[target]}")

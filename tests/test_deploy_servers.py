@@ -28,19 +28,38 @@ def _free_port() -> int:
 
 SERVERS = {
     "gunicorn": lambda port: [
-        sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-        "--threads", "4", "deploy_app:app",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        "1",
+        "--threads",
+        "4",
+        "deploy_app:app",
     ],
     # Waitress drops X-Forwarded-* headers from untrusted peers by default; behind a proxy
     # users keep them for ProxyFix, as here.
     "waitress": lambda port: [
-        sys.executable, "-c",
+        sys.executable,
+        "-c",
         "import waitress, deploy_app; waitress.serve(deploy_app.app,"
         f" listen='127.0.0.1:{port}', clear_untrusted_proxy_headers=False)",
     ],
     "uvicorn": lambda port: [
-        sys.executable, "-m", "uvicorn", "--interface", "wsgi", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", "deploy_app:app",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "deploy_app:app",
     ],
 }
 
@@ -116,7 +135,9 @@ def test_upload_session_stream_and_json(server: str) -> None:
 
     assert requests.get(server + "/stream").text == "/stream:0\n/stream:1\n/stream:2\n"
     assert requests.post(server + "/echo", json={"a": [1, 2]}).json() == {"a": [1, 2]}
-    bad = requests.post(server + "/echo", data="{nope", headers={"Content-Type": "application/json"})
+    bad = requests.post(
+        server + "/echo", data="{nope", headers={"Content-Type": "application/json"}
+    )
     assert bad.status_code == 400
 
 

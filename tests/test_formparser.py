@@ -158,7 +158,10 @@ def test_preamble_and_epilogue_ignored() -> None:
 
 def test_result_class_is_configurable() -> None:
     form, files = parse_form_data(
-        io.BytesIO(part("a", b"1") + end()), MULTIPART, {"boundary": B}, None,
+        io.BytesIO(part("a", b"1") + end()),
+        MULTIPART,
+        {"boundary": B},
+        None,
         cls=ImmutableMultiDict,
     )
     assert isinstance(form, ImmutableMultiDict) and isinstance(files, ImmutableMultiDict)
@@ -174,7 +177,8 @@ def test_mimetype_is_case_insensitive() -> None:
 
 
 @pytest.mark.parametrize(
-    "mimetype", ["application/json", "text/plain", "", "multipart/mixed", "application/x-url-encoded"]
+    "mimetype",
+    ["application/json", "text/plain", "", "multipart/mixed", "application/x-url-encoded"],
 )
 def test_other_mimetypes_leave_stream_untouched(mimetype: str) -> None:
     form, files = parse_form_data(UntouchableStream(), mimetype, {"boundary": B}, 10)
@@ -182,7 +186,9 @@ def test_other_mimetypes_leave_stream_untouched(mimetype: str) -> None:
 
 
 def test_field_charset_from_part_content_type() -> None:
-    body = part("a", "é".encode("latin-1"), extra="Content-Type: text/plain; charset=iso-8859-1\r\n")
+    body = part(
+        "a", "é".encode("latin-1"), extra="Content-Type: text/plain; charset=iso-8859-1\r\n"
+    )
     form, _ = mp(body + end())
     assert form["a"] == "é"
 
@@ -210,16 +216,47 @@ MALFORMED: list[tuple[str, bytes]] = [
     ("empty body", b""),
     ("no boundary in body", b"just some bytes\r\n\r\n"),
     ("LF line endings", (part("a", b"1") + end()).replace(b"\r\n", b"\n")),
-    ("oversized header line", f"--{B}\r\nX-Big: {'a' * 20000}\r\n".encode() + part("a", b"1")[len(B) + 4 :] + end()),
+    (
+        "oversized header line",
+        f"--{B}\r\nX-Big: {'a' * 20000}\r\n".encode() + part("a", b"1")[len(B) + 4 :] + end(),
+    ),
     ("endless header", f"--{B}\r\n".encode() + b"a" * 100_000),
-    ("too many headers", f"--{B}\r\n".encode() + b"".join(b"X-H%d: v\r\n" % i for i in range(40)) + part("a", b"1")[len(B) + 4 :] + end()),
-    ("non-UTF-8 header", f"--{B}\r\n".encode() + b'Content-Disposition: form-data; name="\xff"\r\n\r\nv\r\n' + end()),
-    ("missing Content-Disposition", f"--{B}\r\nContent-Type: text/plain\r\n\r\nv\r\n".encode() + end()),
-    ("Content-Disposition without name", f"--{B}\r\nContent-Disposition: form-data\r\n\r\nv\r\n".encode() + end()),
-    ("Content-Disposition: attachment", f'--{B}\r\nContent-Disposition: attachment; name="a"\r\n\r\nv\r\n'.encode() + end()),
-    ("header without colon", f'--{B}\r\nContent-Disposition form-data; name="a"\r\n\r\nv\r\n'.encode() + end()),
-    ("NUL in header value", f'--{B}\r\nContent-Disposition: form-data; name="a"; filename="x"\r\nX-A: a\x00b\r\n\r\nv\r\n'.encode() + end()),
-    ("garbage after boundary", f"--{B}garbage\r\n".encode() + part("a", b"1")[len(B) + 4 :] + end()),
+    (
+        "too many headers",
+        f"--{B}\r\n".encode()
+        + b"".join(b"X-H%d: v\r\n" % i for i in range(40))
+        + part("a", b"1")[len(B) + 4 :]
+        + end(),
+    ),
+    (
+        "non-UTF-8 header",
+        f"--{B}\r\n".encode() + b'Content-Disposition: form-data; name="\xff"\r\n\r\nv\r\n' + end(),
+    ),
+    (
+        "missing Content-Disposition",
+        f"--{B}\r\nContent-Type: text/plain\r\n\r\nv\r\n".encode() + end(),
+    ),
+    (
+        "Content-Disposition without name",
+        f"--{B}\r\nContent-Disposition: form-data\r\n\r\nv\r\n".encode() + end(),
+    ),
+    (
+        "Content-Disposition: attachment",
+        f'--{B}\r\nContent-Disposition: attachment; name="a"\r\n\r\nv\r\n'.encode() + end(),
+    ),
+    (
+        "header without colon",
+        f'--{B}\r\nContent-Disposition form-data; name="a"\r\n\r\nv\r\n'.encode() + end(),
+    ),
+    (
+        "NUL in header value",
+        f'--{B}\r\nContent-Disposition: form-data; name="a"; filename="x"\r\nX-A: a\x00b\r\n\r\nv\r\n'.encode()
+        + end(),
+    ),
+    (
+        "garbage after boundary",
+        f"--{B}garbage\r\n".encode() + part("a", b"1")[len(B) + 4 :] + end(),
+    ),
 ]
 
 
@@ -233,7 +270,10 @@ def test_malformed_multipart_is_400_with_short_reason(body: bytes) -> None:
     assert "Error" not in exc.description  # a reason, not a library exception name
 
 
-@pytest.mark.parametrize("params", [{}, {"boundary": ""}, {"boundary": "x" * 300}, {"boundary": "a\nb"}, {"boundary": "é"}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"boundary": ""}, {"boundary": "x" * 300}, {"boundary": "a\nb"}, {"boundary": "é"}],
+)
 def test_missing_or_invalid_boundary_is_400(params: dict[str, str]) -> None:
     with pytest.raises(BadRequest):
         parse_form_data(io.BytesIO(part("a", b"1") + end()), MULTIPART, params, None)
@@ -324,7 +364,9 @@ def test_unrelated_value_errors_from_the_stream_propagate() -> None:
 SPLIT_BODY = (
     part("a", b"x\r\ny")
     + part("empty", b"")
-    + part("f", b"\r\n--\r\r\n--" + B[:-1].encode() + b"\r\n", "f.txt", "Content-Type: text/plain\r\n")
+    + part(
+        "f", b"\r\n--\r\r\n--" + B[:-1].encode() + b"\r\n", "f.txt", "Content-Type: text/plain\r\n"
+    )
     + part("cr", b"\r")
     + end()
 )
@@ -374,7 +416,10 @@ DISPOSITIONS: list[tuple[str, str]] = [
     ("ie6 raw windows path", 'form-data; name="f"; filename="C:\\Users\\x\\a.txt"'),
     ("traversal kept", 'form-data; name="f"; filename="../../etc/passwd"'),
     ("rfc 5987", "form-data; name=\"f\"; filename*=UTF-8''%E2%82%AC%20rates.txt"),
-    ("rfc 5987 after plain", "form-data; name=\"f\"; filename=\"EURO rates.txt\"; filename*=utf-8''%E2%82%AC%20rates.txt"),
+    (
+        "rfc 5987 after plain",
+        'form-data; name="f"; filename="EURO rates.txt"; filename*=utf-8\'\'%E2%82%AC%20rates.txt',
+    ),
     ("rfc 2231 continuation", 'form-data; name="f"; filename*0="long"; filename*1="name.txt"'),
     ("token values", "form-data; name=f; filename=a.txt"),
     ("extra spaces", 'form-data;  name="f" ;  filename="a.txt"'),
@@ -386,9 +431,14 @@ DISPOSITIONS: list[tuple[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize("disposition", [d for _, d in DISPOSITIONS], ids=[n for n, _ in DISPOSITIONS])
+@pytest.mark.parametrize(
+    "disposition", [d for _, d in DISPOSITIONS], ids=[n for n, _ in DISPOSITIONS]
+)
 def test_filenames_match_werkzeug(disposition: str) -> None:
-    body = f"--{B}\r\nContent-Disposition: {disposition}\r\nContent-Type: text/plain\r\n\r\ndata\r\n".encode() + end()
+    body = (
+        f"--{B}\r\nContent-Disposition: {disposition}\r\nContent-Type: text/plain\r\n\r\ndata\r\n".encode()
+        + end()
+    )
     _, want_files = werkzeug_parse(body, B)
     _, files = mp(body)
     assert files_summary(files) == want_files
@@ -412,7 +462,17 @@ def ue(body: bytes | io.RawIOBase, content_length: int | None = None, **kw: obje
 
 @pytest.mark.parametrize(
     "body",
-    [b"a=1&b=2", b"a=1&a=2&a=", b"a+b=c+d&x=%26%3D%2B", b"flag&x=", b"a=1&&b=2&", b"%C3%A9t%C3%A9=%E2%82%AC", b"", b"a=1;b=2", b"=x&y"],
+    [
+        b"a=1&b=2",
+        b"a=1&a=2&a=",
+        b"a+b=c+d&x=%26%3D%2B",
+        b"flag&x=",
+        b"a=1&&b=2&",
+        b"%C3%A9t%C3%A9=%E2%82%AC",
+        b"",
+        b"a=1;b=2",
+        b"=x&y",
+    ],
 )
 def test_urlencoded_matches_werkzeug(body: bytes) -> None:
     from werkzeug.formparser import FormDataParser
@@ -487,7 +547,9 @@ def test_encode_random_boundaries_differ() -> None:
 def test_encode_file_headers_and_types() -> None:
     storage = FileStorage(io.BytesIO(b"x"), "notes.weird-ext", "f", content_type="text/x-custom")
     storage.headers.add("X-Extra", "1")
-    boundary, body = encode_multipart([("f", storage), ("raw", io.BytesIO(b"bytes")), ("b", b"raw")])
+    boundary, body = encode_multipart(
+        [("f", storage), ("raw", io.BytesIO(b"bytes")), ("b", b"raw")]
+    )
     assert b"Content-Type: text/x-custom\r\nX-Extra: 1\r\n" in body
     form, files = parse_form_data(io.BytesIO(body), MULTIPART, {"boundary": boundary}, None)
     assert files["f"].headers["X-Extra"] == "1"

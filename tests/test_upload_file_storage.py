@@ -29,12 +29,19 @@ def both(*args: object, **kwargs: object) -> tuple[FileStorage, WFileStorage]:
         {"filename": "a.txt", "name": "f"},
         {"filename": "a.txt", "content_type": "Text/HTML; Charset=UTF-8"},
         {"filename": "", "content_type": "application/octet-stream", "content_length": 12},
-        {"content_type": "multipart/mixed; boundary=\"x y\""},
+        {"content_type": 'multipart/mixed; boundary="x y"'},
     ],
 )
 def test_attributes_match_werkzeug(kwargs: dict[str, object]) -> None:
     ours, theirs = both(**kwargs)
-    for attr in ("filename", "name", "content_type", "content_length", "mimetype", "mimetype_params"):
+    for attr in (
+        "filename",
+        "name",
+        "content_type",
+        "content_length",
+        "mimetype",
+        "mimetype_params",
+    ):
         assert getattr(ours, attr) == getattr(theirs, attr), attr
     assert bool(ours) == bool(theirs)
     assert repr(ours) == repr(theirs)
@@ -42,7 +49,17 @@ def test_attributes_match_werkzeug(kwargs: dict[str, object]) -> None:
 
 
 def test_content_length_must_be_plain_digits() -> None:
-    for raw, want in [("12", 12), (" 7 ", 7), ("+3", 0), ("1_0", 0), ("-1", -1), ("--1", 0), ("x", 0), ("٣", 0), ("", 0)]:
+    for raw, want in [
+        ("12", 12),
+        (" 7 ", 7),
+        ("+3", 0),
+        ("1_0", 0),
+        ("-1", -1),
+        ("--1", 0),
+        ("x", 0),
+        ("٣", 0),
+        ("", 0),
+    ]:
         # Headers() refuses non-latin-1 values (hipflask is stricter than Werkzeug there).
         headers = Headers.from_list([("Content-Length", raw)])
         assert FileStorage(headers=headers).content_length == want, raw
@@ -178,7 +195,9 @@ def test_save_from_spooled_file(
     storage.close()
 
 
-def test_save_falls_back_when_sendfile_refuses(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_falls_back_when_sendfile_refuses(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     def refuse(*args: object) -> int:

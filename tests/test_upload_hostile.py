@@ -78,7 +78,9 @@ def end() -> bytes:
 
 
 def parse(body: bytes, chunk: int = 64 * 1024, **kw: object) -> tuple:
-    return parse_form_data(ChunkStream(body, chunk), "multipart/form-data", {"boundary": B}, None, **kw)  # type: ignore[arg-type]
+    return parse_form_data(
+        ChunkStream(body, chunk), "multipart/form-data", {"boundary": B}, None, **kw
+    )  # type: ignore[arg-type]
 
 
 # The bound on what the parser may carry between chunks: a partial delimiter
@@ -96,7 +98,9 @@ HOSTILE_DATA = {
 
 @pytest.mark.parametrize("chunk", [1000, 64 * 1024])
 @pytest.mark.parametrize("data", list(HOSTILE_DATA.values()), ids=list(HOSTILE_DATA))
-def test_hostile_file_data_is_linear(counting: type[CountingParser], data: bytes, chunk: int) -> None:
+def test_hostile_file_data_is_linear(
+    counting: type[CountingParser], data: bytes, chunk: int
+) -> None:
     body = file_part(data) + end()
     _form, files = parse(body, chunk)
     storage = files["f"]

@@ -133,7 +133,14 @@ def test_temporary_files_are_anonymous_and_closed(
     "tail, error",
     [
         (b"", BadRequest),  # truncated after two files
-        (b"".join(f'--{B}\r\nContent-Disposition: form-data; name="p"\r\n\r\nv\r\n'.encode() for _ in range(5)) + end(), RequestEntityTooLarge),
+        (
+            b"".join(
+                f'--{B}\r\nContent-Disposition: form-data; name="p"\r\n\r\nv\r\n'.encode()
+                for _ in range(5)
+            )
+            + end(),
+            RequestEntityTooLarge,
+        ),
     ],
 )
 def test_temporary_files_closed_when_parsing_fails(tail: bytes, error: type[Exception]) -> None:

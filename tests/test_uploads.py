@@ -35,7 +35,10 @@ def hip() -> types.SimpleNamespace:
     from hipflask.utils import secure_filename
 
     return types.SimpleNamespace(
-        name="hipflask", Flask=hipflask.Flask, request=hipflask.request, secure_filename=secure_filename
+        name="hipflask",
+        Flask=hipflask.Flask,
+        request=hipflask.request,
+        secure_filename=secure_filename,
     )
 
 
@@ -156,9 +159,13 @@ def upload_app(fw: types.SimpleNamespace, upload_dir: str, **config: Any) -> Any
 
     @app.route("/form", methods=["POST"])
     def form() -> Any:
-        return {"form": fw.request.form.to_dict(flat=False), "files": {
-            k: [v.filename, v.read().decode("latin-1")] for k, v in fw.request.files.items(multi=True)
-        }}
+        return {
+            "form": fw.request.form.to_dict(flat=False),
+            "files": {
+                k: [v.filename, v.read().decode("latin-1")]
+                for k, v in fw.request.files.items(multi=True)
+            },
+        }
 
     return app
 
@@ -191,7 +198,9 @@ def test_missing_file_key_is_400(fw: types.SimpleNamespace, tmp_path: Any) -> No
     client = upload_app(fw, str(tmp_path)).test_client()
     resp = client.post("/upload", data={"other": "x"}, content_type="multipart/form-data")
     assert resp.status_code == 400
-    resp = client.post("/upload", data={"the_file": "not a file"}, content_type="multipart/form-data")
+    resp = client.post(
+        "/upload", data={"the_file": "not a file"}, content_type="multipart/form-data"
+    )
     assert resp.status_code == 400  # a text field is in request.form, not request.files
     assert os.listdir(tmp_path) == []
 
@@ -204,7 +213,9 @@ def test_urlencoded_form_has_no_files(fw: types.SimpleNamespace, tmp_path: Any) 
 
 
 BODIES: dict[str, bytes] = {
-    "browser form": multipart_body([("a", b"1", None), ("f", b"data\r\n--x", "r\xc3\xa9sum\xc3\xa9.pdf"), ("a", b"2", None)]),
+    "browser form": multipart_body(
+        [("a", b"1", None), ("f", b"data\r\n--x", "r\xc3\xa9sum\xc3\xa9.pdf"), ("a", b"2", None)]
+    ),
     "empty file input": multipart_body([("f", b"", ""), ("a", b"", None)]),
     "quoted filename": f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="say %22hi%22.txt"\r\n\r\nx\r\n--{BOUNDARY}--\r\n'.encode(),
     "rfc 5987 filename": f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%E2%82%AC.txt\r\n\r\nx\r\n--{BOUNDARY}--\r\n".encode(),
@@ -231,7 +242,9 @@ def fw_named(name: str) -> types.SimpleNamespace:
     import flask
     from werkzeug.utils import secure_filename
 
-    return types.SimpleNamespace(name="flask", Flask=flask.Flask, request=flask.request, secure_filename=secure_filename)
+    return types.SimpleNamespace(
+        name="flask", Flask=flask.Flask, request=flask.request, secure_filename=secure_filename
+    )
 
 
 # --------------------------------------------------------------------------- limits
@@ -248,7 +261,9 @@ def test_max_content_length_with_content_length_is_413_before_reading(
     assert os.listdir(tmp_path) == []
 
 
-def test_max_content_length_with_chunked_body_is_413(fw: types.SimpleNamespace, tmp_path: Any) -> None:
+def test_max_content_length_with_chunked_body_is_413(
+    fw: types.SimpleNamespace, tmp_path: Any
+) -> None:
     app = upload_app(fw, str(tmp_path), MAX_CONTENT_LENGTH=100_000)
     body = multipart_body([("the_file", b"x" * 1_000_000, "a.bin")])
     status, _, stream = call_wsgi(app, body, MP, None, terminated=True)
@@ -302,7 +317,9 @@ def test_max_form_parts_is_413(fw: types.SimpleNamespace, tmp_path: Any) -> None
     ok = {**fields, "the_file": (io.BytesIO(b"x"), "a.bin")}
     assert client.post("/upload", data=ok, content_type="multipart/form-data").status_code == 200
     too_many = {**fields, "extra": "v", "the_file": (io.BytesIO(b"x"), "a.bin")}
-    assert client.post("/upload", data=too_many, content_type="multipart/form-data").status_code == 413
+    assert (
+        client.post("/upload", data=too_many, content_type="multipart/form-data").status_code == 413
+    )
 
 
 def test_default_max_form_parts_stops_100k_parts(fw: types.SimpleNamespace, tmp_path: Any) -> None:
@@ -319,9 +336,20 @@ def test_default_max_form_parts_stops_100k_parts(fw: types.SimpleNamespace, tmp_
 MALFORMED: dict[str, tuple[bytes, str]] = {
     "no boundary": (multipart_body([("a", b"1", None)]), "multipart/form-data"),
     "truncated": (multipart_body([("a", b"1", None)])[:-10], MP),
-    "missing name": (f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nv\r\n--{BOUNDARY}--\r\n".encode(), MP),
-    "oversized part header": (f"--{BOUNDARY}\r\nX: {'a' * 50_000}\r\n\r\nv\r\n--{BOUNDARY}--\r\n".encode(), MP),
-    "bad header encoding": (f"--{BOUNDARY}\r\n".encode() + b'Content-Disposition: form-data; name="\xff"\r\n\r\nv\r\n' + f"--{BOUNDARY}--\r\n".encode(), MP),
+    "missing name": (
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nv\r\n--{BOUNDARY}--\r\n".encode(),
+        MP,
+    ),
+    "oversized part header": (
+        f"--{BOUNDARY}\r\nX: {'a' * 50_000}\r\n\r\nv\r\n--{BOUNDARY}--\r\n".encode(),
+        MP,
+    ),
+    "bad header encoding": (
+        f"--{BOUNDARY}\r\n".encode()
+        + b'Content-Disposition: form-data; name="\xff"\r\n\r\nv\r\n'
+        + f"--{BOUNDARY}--\r\n".encode(),
+        MP,
+    ),
     "urlencoded invalid utf-8": (b"a=%ff", "application/x-www-form-urlencoded"),
 }
 
@@ -354,7 +382,10 @@ def test_uploaded_files_closed_after_the_request(tmp_path: Any) -> None:
 
     client = app.test_client()
     before = set(os.listdir(fdir))
-    data = {"small": (io.BytesIO(b"s" * 100), "s.bin"), "large": (io.BytesIO(b"L" * 3_000_000), "l.bin")}
+    data = {
+        "small": (io.BytesIO(b"s" * 100), "s.bin"),
+        "large": (io.BytesIO(b"L" * 3_000_000), "l.bin"),
+    }
     resp = client.post("/keep", data=data, content_type="multipart/form-data")
     assert resp.data == b"3000100"
     assert len(kept) == 2
@@ -417,4 +448,3 @@ def test_form_parse_error_reaches_the_client_not_a_500(tmp_path: Any) -> None:
 
     status, _, _ = call_wsgi(app, slow(), MP, None, terminated=True)
     assert status == 413
-

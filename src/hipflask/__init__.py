@@ -135,7 +135,6 @@ def __dir__() -> list[str]:
     return sorted({*vars(sys.modules[__name__]), *_LAZY_NAMES})
 
 
-
 __all__ = [  # noqa: RUF022 (the version names first, then the API)
     "__flask_version__",
     "__hipflask_version__",

@@ -192,7 +192,9 @@ class Flask(App):
         from .testing import FlaskClient
 
         cls = self.test_client_class or FlaskClient
-        return t.cast("FlaskClient", cls(self, self.response_class, use_cookies=use_cookies, **kwargs))
+        return t.cast(
+            "FlaskClient", cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+        )
 
     def test_cli_runner(self, **kwargs: t.Any) -> FlaskCliRunner:
         """A runner that invokes this app's CLI commands in-process."""
@@ -221,11 +223,15 @@ class Flask(App):
 
     # -- the request path ----------------------------------------------------------------------
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
         """The WSGI entry point; calls :attr:`wsgi_app`, which middleware may wrap."""
         return self.wsgi_app(environ, start_response)
 
-    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> cabc.Iterable[bytes]:
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
         """Handle one request. Wrap this (``app.wsgi_app = Middleware(app.wsgi_app)``) to add
         WSGI middleware while keeping ``app`` the app object."""
         ctx = self.request_context(environ)
@@ -520,7 +526,9 @@ class Flask(App):
     def handle_user_exception(self, e: Exception) -> t.Any:
         """Handle an exception raised by a hook or view: HTTP errors go to
         :meth:`handle_http_exception`; others to a registered handler, else re-raised."""
-        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)

@@ -50,7 +50,11 @@ class BlueprintSetupState:
     ) -> None:
         """Add a rule to the app, under the blueprint's prefix and endpoint namespace."""
         if self.url_prefix is not None:
-            rule = "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/"))) if rule else self.url_prefix
+            rule = (
+                "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
+                if rule
+                else self.url_prefix
+            )
         options.setdefault("subdomain", self.subdomain)
         if endpoint is None:
             endpoint = _endpoint_from_view_func(view_func)
@@ -249,7 +253,11 @@ class Blueprint(Scaffold):
             )
         self.record(
             lambda s: s.add_url_rule(
-                rule, endpoint, view_func, provide_automatic_options=provide_automatic_options, **options
+                rule,
+                endpoint,
+                view_func,
+                provide_automatic_options=provide_automatic_options,
+                **options,
             )
         )
 

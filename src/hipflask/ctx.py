@@ -285,7 +285,10 @@ class RequestContext:
         The session is opened now if it was not yet, so both contexts share one object.
         """
         return self.__class__(
-            self.app, environ=self.request.environ, request=self.request, session=self.open_session()
+            self.app,
+            environ=self.request.environ,
+            request=self.request,
+            session=self.open_session(),
         )
 
     def match_request(self) -> None:

@@ -91,7 +91,6 @@ HTTP_STATUS_CODES: dict[int, str] = {
 """Reason phrases by status code, as Werkzeug spells them (they appear in status lines)."""
 
 
-
 _default_pages: dict[tuple[int | None, str, str | None], str] = {}
 
 

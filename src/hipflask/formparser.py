@@ -288,9 +288,7 @@ class _MultipartReader:
             raise BadRequest("A multipart part has no name in its Content-Disposition.")
         return name, filename
 
-    def _add_field(
-        self, name: str, chunks: list[bytes], headerlist: list[tuple[str, str]]
-    ) -> None:
+    def _add_field(self, name: str, chunks: list[bytes], headerlist: list[tuple[str, str]]) -> None:
         charset = _field_charset(headerlist)
         try:
             value = b"".join(chunks).decode(charset)

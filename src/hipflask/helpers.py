@@ -57,7 +57,6 @@ def get_root_path(import_name: str) -> str:
     )
 
 
-
 def stream_with_context(
     generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
 ) -> t.Iterator[t.AnyStr]:

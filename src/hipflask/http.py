@@ -82,7 +82,6 @@ if t.TYPE_CHECKING:
     from .datastructures import Headers
 
 
-
 class COEP(Enum):
     """Cross-Origin-Embedder-Policy values."""
 
@@ -415,7 +414,7 @@ def _check_cookie_name(key: str) -> None:
     if not key or not key.isprintable() or _cookie_name_forbidden.intersection(key):
         raise ValueError(
             f"Invalid cookie name {key!r}: it must be a non-empty token without spaces,"
-            " control characters or any of ()<>@,;:\\\"/[]?={}."
+            ' control characters or any of ()<>@,;:\\"/[]?={}.'
         )
 
 

@@ -113,9 +113,11 @@ def _encode_part(name: str, value: Any) -> tuple[bytes, bytes]:
         stream_name = getattr(value, "name", None)
         ok = isinstance(stream_name, str) and not stream_name.startswith("<")
         filename = stream_name if ok else None
-    content_type = getattr(value, "content_type", None) or (
-        filename and mimetypes.guess_type(filename)[0]
-    ) or "application/octet-stream"
+    content_type = (
+        getattr(value, "content_type", None)
+        or (filename and mimetypes.guess_type(filename)[0])
+        or "application/octet-stream"
+    )
     lines = [disposition if filename is None else f'{disposition}; filename="{_quote(filename)}"']
     lines.append(f"Content-Type: {content_type}")
     for key, header_value in getattr(value, "headers", None) or ():

@@ -44,8 +44,21 @@ WSGIEnvironment = dict[str, t.Any]
 # then parsed as UTF-8 and rejected if it is not). Anything else is refused unread.
 _JSON_CHARSETS = frozenset(
     (
-        "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be",
-        "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252",
+        "utf-8",
+        "utf8",
+        "utf-16",
+        "utf-16le",
+        "utf-16be",
+        "utf-32",
+        "utf-32le",
+        "utf-32be",
+        "us-ascii",
+        "ascii",
+        "iso-8859-1",
+        "latin-1",
+        "latin1",
+        "windows-1252",
+        "cp1252",
     )
 )
 # Limits on the number of query parameters parsed, so a hostile URL costs bounded work.
@@ -236,7 +249,9 @@ class Request:
     @lazy_property
     def base_url(self) -> str:
         """:attr:`url` without the query string."""
-        return get_current_url(self.environ, strip_querystring=True, trusted_hosts=self.trusted_hosts)
+        return get_current_url(
+            self.environ, strip_querystring=True, trusted_hosts=self.trusted_hosts
+        )
 
     @lazy_property
     def root_url(self) -> str:
@@ -354,13 +369,16 @@ class Request:
     @lazy_property
     def accept_mimetypes(self) -> MIMEAccept:
         """``Accept`` parsed; ``best_match(['application/json', 'text/html'])``."""
-        return t.cast(MIMEAccept, http.parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept))
+        return t.cast(
+            MIMEAccept, http.parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept)
+        )
 
     @lazy_property
     def accept_charsets(self) -> CharsetAccept:
         """``Accept-Charset`` parsed."""
         return t.cast(
-            CharsetAccept, http.parse_accept_header(self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept)
+            CharsetAccept,
+            http.parse_accept_header(self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept),
         )
 
     @lazy_property

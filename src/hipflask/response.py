@@ -37,7 +37,9 @@ if t.TYPE_CHECKING:
     StartResponse = t.Callable[..., t.Any]
 
 # "404 NOT FOUND", precomputed because every response needs one (upper case, as Werkzeug).
-_STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in http.HTTP_STATUS_CODES.items()}
+_STATUS_LINES = {
+    code: f"{code} {phrase.upper()}" for code, phrase in http.HTTP_STATUS_CODES.items()
+}
 _EMPTY_BODY_STATUS = frozenset((204, 304))
 
 
@@ -383,17 +385,26 @@ class Response:
     content_location = _HeaderAttr("Content-Location")
     content_encoding = _HeaderAttr("Content-Encoding")
     content_md5 = _HeaderAttr("Content-MD5")
-    age = _HeaderAttr("Age", lambda v: timedelta(seconds=int(v)),
-                      lambda v: str(int(v.total_seconds()) if isinstance(v, timedelta) else int(v)))
+    age = _HeaderAttr(
+        "Age",
+        lambda v: timedelta(seconds=int(v)),
+        lambda v: str(int(v.total_seconds()) if isinstance(v, timedelta) else int(v)),
+    )
     date = _HeaderAttr("Date", http.parse_date, _dump_date)
     expires = _HeaderAttr("Expires", http.parse_date, _dump_date)
     last_modified = _HeaderAttr("Last-Modified", http.parse_date, _dump_date)
     accept_ranges = _HeaderAttr("Accept-Ranges")
     access_control_allow_origin = _HeaderAttr("Access-Control-Allow-Origin")
     access_control_max_age = _HeaderAttr("Access-Control-Max-Age", int, str)
-    access_control_allow_headers = _set_header_attr("Access-Control-Allow-Headers", "CORS allowed headers.")
-    access_control_allow_methods = _set_header_attr("Access-Control-Allow-Methods", "CORS allowed methods.")
-    access_control_expose_headers = _set_header_attr("Access-Control-Expose-Headers", "CORS exposed headers.")
+    access_control_allow_headers = _set_header_attr(
+        "Access-Control-Allow-Headers", "CORS allowed headers."
+    )
+    access_control_allow_methods = _set_header_attr(
+        "Access-Control-Allow-Methods", "CORS allowed methods."
+    )
+    access_control_expose_headers = _set_header_attr(
+        "Access-Control-Expose-Headers", "CORS exposed headers."
+    )
     vary = _set_header_attr("Vary", "Request headers that select this representation.")
     content_language = _set_header_attr("Content-Language", "Languages of the body.")
     allow = _set_header_attr("Allow", "Methods the resource accepts.")
@@ -513,7 +524,9 @@ class Response:
         complete_length: int | None = None,
     ) -> Response:
         """Answer 304/412/206/416 from the request's conditional and Range headers."""
-        result: Response = make_conditional(self, request_or_environ, accept_ranges, complete_length)
+        result: Response = make_conditional(
+            self, request_or_environ, accept_ranges, complete_length
+        )
         return result
 
     # -- cookies ----------------------------------------------------------------------------
@@ -589,16 +602,17 @@ class Response:
         """Turn another response object (or a WSGI app, given *environ*) into this class."""
         if not isinstance(response, Response):
             if environ is None:
-                raise TypeError(
-                    "Converting a WSGI application into a response needs the environ."
-                )
+                raise TypeError("Converting a WSGI application into a response needs the environ.")
             response = Response.from_app(response, environ)
         response.__class__ = cls
         return t.cast(Response, response)
 
     @classmethod
     def from_app(
-        cls, app: t.Callable[..., t.Iterable[bytes]], environ: WSGIEnvironment, buffered: bool = False
+        cls,
+        app: t.Callable[..., t.Iterable[bytes]],
+        environ: WSGIEnvironment,
+        buffered: bool = False,
     ) -> Response:
         """Call a WSGI application and wrap what it returns."""
         # Deliberately upward (ARCHITECTURE.md): a convenience built on the test toolkit.
@@ -682,7 +696,9 @@ class Response:
     #: Whether the WSGI methods are Response's own, so __call__ may take its fast path.
     _plain_wsgi = True
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> t.Iterable[bytes]:
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
         body = self.response
         # Fast path: one bytes chunk already measured, nothing to close, not HEAD.
         if (

@@ -109,7 +109,9 @@ class FlaskClient(Client):
         with ctx:
             app.session_interface.save_session(app, session, response)
         self._update_cookies_from_response(
-            ctx.request.host.partition(":")[0], ctx.request.path, response.headers.getlist("Set-Cookie")
+            ctx.request.host.partition(":")[0],
+            ctx.request.path,
+            response.headers.getlist("Set-Cookie"),
         )
 
     def _copy_environ(self, other: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

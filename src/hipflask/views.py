@@ -27,7 +27,9 @@ class View:
         raise NotImplementedError()
 
     @classmethod
-    def as_view(cls, name: str, *class_args: t.Any, **class_kwargs: t.Any) -> t.Callable[..., t.Any]:
+    def as_view(
+        cls, name: str, *class_args: t.Any, **class_kwargs: t.Any
+    ) -> t.Callable[..., t.Any]:
         """A view function named *name* that dispatches to an instance of this class."""
         if cls.init_every_request:
 

@@ -128,6 +128,7 @@ def browser_context(tmp_path: Path) -> t.Iterator[t.Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get)")
     from playwright import sync_api  # in the test extra; a missing one must fail, not skip
+
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),

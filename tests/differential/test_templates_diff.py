@@ -19,7 +19,14 @@ if str(APPS_DIR) not in sys.path:
 import ts_module_app  # noqa: E402
 import ts_package_app  # noqa: E402
 
-NAMES = ["", "Ada", "<img src=x onerror=alert(1)>", "Tom & Jerry", "'single' \"double\"", "Grüße 日本"]
+NAMES = [
+    "",
+    "Ada",
+    "<img src=x onerror=alert(1)>",
+    "Tom & Jerry",
+    "'single' \"double\"",
+    "Grüße 日本",
+]
 
 
 def get(app: t.Any, url: str) -> tuple[int, str, str | None]:

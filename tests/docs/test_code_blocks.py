@@ -173,7 +173,9 @@ def test_python_block_runs(block: Block, tmp_path: Path, monkeypatch: pytest.Mon
             monkeypatch.delenv(name)
     # A page's own package (the tutorial's ``blog``) must not resolve to a module of the same
     # name that another test imported (tests/examples imports examples/blog as ``blog``).
-    page_packages = {path.split("/")[0].removesuffix(".py") for path in _page_file_names(block.page)}
+    page_packages = {
+        path.split("/")[0].removesuffix(".py") for path in _page_file_names(block.page)
+    }
     for name in list(sys.modules):
         if name.split(".")[0] in page_packages:
             monkeypatch.delitem(sys.modules, name)

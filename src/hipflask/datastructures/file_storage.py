@@ -153,9 +153,7 @@ class FileStorage:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
 
 
-def _filename_for(
-    stream: IO[bytes] | None, filename: str | os.PathLike[str] | None
-) -> str | None:
+def _filename_for(stream: IO[bytes] | None, filename: str | os.PathLike[str] | None) -> str | None:
     """The explicit filename, else the stream's ``name`` unless it is a pseudo name such as
     ``<stdin>`` (as Werkzeug does, so ``FileStorage(open(path, "rb"))`` knows its name)."""
     if filename is not None:

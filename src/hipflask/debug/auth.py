@@ -193,7 +193,9 @@ class PinCookie:
             return False
         payload, _, rest = value.partition(".")
         stamp, _, signature = rest.partition(".")
-        if not stamp.isdigit() or not hmac.compare_digest(signature, self._signature(payload, stamp)):
+        if not stamp.isdigit() or not hmac.compare_digest(
+            signature, self._signature(payload, stamp)
+        ):
             return False
         if not 0 <= time.time() - int(stamp) <= self.max_age:
             return False

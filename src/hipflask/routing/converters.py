@@ -172,9 +172,7 @@ class FloatConverter(NumberConverter):
 class UUIDConverter(BaseConverter):
     """``uuid``: a hyphenated UUID; the view receives a :class:`uuid.UUID`."""
 
-    regex = (
-        r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
-    )
+    regex = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
         return uuid.UUID(value)

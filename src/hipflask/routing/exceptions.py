@@ -81,7 +81,9 @@ class BuildError(RoutingException, LookupError):
     def __str__(self) -> str:
         given = f" with values {sorted(self.values)!r}" if self.values else ""
         method = f" and method {self.method!r}" if self.method else ""
-        return f"Could not build url for endpoint {self.endpoint!r}{given}{method}.{self._explain()}"
+        return (
+            f"Could not build url for endpoint {self.endpoint!r}{given}{method}.{self._explain()}"
+        )
 
 
 class WebsocketMismatch(HTTPException):

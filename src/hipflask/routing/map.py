@@ -415,11 +415,7 @@ def _clean_values(values: t.Any) -> dict[str, t.Any]:
     if not values:
         return {}
     if hasattr(values, "getlist") and hasattr(values, "lists"):
-        return {
-            k: (v[0] if len(v) == 1 else v)
-            for k, v in values.lists()
-            if len(v) != 0
-        }
+        return {k: (v[0] if len(v) == 1 else v) for k, v in values.lists() if len(v) != 0}
     return {k: v for k, v in values.items() if v is not None}
 
 

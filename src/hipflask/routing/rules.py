@@ -224,7 +224,12 @@ class Rule:
 
         def make_part(suffixed: bool = False) -> RulePart:
             pattern = content if static else content + r"\Z"
-            weight = (-len(static_weights), static_weights, -len(argument_weights), argument_weights)
+            weight = (
+                -len(static_weights),
+                static_weights,
+                -len(argument_weights),
+                argument_weights,
+            )
             return RulePart(pattern, static, final, suffixed, weight, groups)
 
         pos = 0
@@ -309,9 +314,7 @@ class Rule:
         except ValidationError:
             return None
         if append_unknown:
-            query = self._encode_query(
-                {k: v for k, v in values.items() if k not in self.arguments}
-            )
+            query = self._encode_query({k: v for k, v in values.items() if k not in self.arguments})
             if query:
                 path = f"{path}?{query}"
         return domain, path

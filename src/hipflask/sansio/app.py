@@ -63,7 +63,8 @@ class App(Scaffold):
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta](
-        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta  # type: ignore[arg-type]
+        "PERMANENT_SESSION_LIFETIME",
+        get_converter=_make_timedelta,  # type: ignore[arg-type]
     )
 
     default_config: dict[str, t.Any] = {
@@ -121,14 +122,14 @@ class App(Scaffold):
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
-            raise ValueError(
-                f"instance_path must be absolute; {instance_path!r} is relative."
-            )
+            raise ValueError(f"instance_path must be absolute; {instance_path!r} is relative.")
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
         self.aborter = self.make_aborter()
         self.json: JSONProvider = self.json_provider_class(self)  # type: ignore[arg-type]
-        self.url_build_error_handlers: list[t.Callable[[Exception, str, dict[str, t.Any]], str]] = []
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
         self.teardown_appcontext_funcs: list[t.Callable[..., t.Any]] = []
         self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
         self.blueprints: dict[str, Blueprint] = {}
@@ -503,7 +504,9 @@ class App(Scaffold):
                 _external = _scheme is not None
         else:
             app_ctx = _cv_app.get(None)
-            url_adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            url_adapter = (
+                app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            )
             if url_adapter is None:
                 raise RuntimeError(
                     f"Unable to build URLs for '{endpoint}' outside an active request without"

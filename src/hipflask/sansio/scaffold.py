@@ -108,12 +108,22 @@ class Scaffold:
         self.root_path = root_path
         self.view_functions: dict[str, t.Callable[..., t.Any]] = {}
         self.error_handler_spec: ErrorHandlerSpec = defaultdict(lambda: defaultdict(dict))
-        self.before_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
+        self.before_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
+        )
         self.after_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
-        self.teardown_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
-        self.template_context_processors: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
-        self.url_value_preprocessors: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
-        self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
+        self.teardown_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
+        )
+        self.template_context_processors: dict[str | None, list[t.Callable[..., t.Any]]] = (
+            defaultdict(list)
+        )
+        self.url_value_preprocessors: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
+        )
+        self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -177,7 +187,9 @@ class Scaffold:
     def send_static_file(self, filename: str) -> Response:
         """Serve *filename* from the static folder (the view of the ``static`` endpoint)."""
         if not self.has_static_folder:
-            raise RuntimeError(f"'{self.name}' has no static folder, so it cannot send static files.")
+            raise RuntimeError(
+                f"'{self.name}' has no static folder, so it cannot send static files."
+            )
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)
 

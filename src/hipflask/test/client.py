@@ -73,7 +73,7 @@ class Cookie:
         )
         path_ok = path == self.path or (
             path.startswith(self.path)
-            and path[len(self.path) - self.path.endswith("/"):].startswith("/")
+            and path[len(self.path) - self.path.endswith("/") :].startswith("/")
         )
         return host_ok and path_ok
 
@@ -190,7 +190,9 @@ class Client:
         else:
             environ.pop("HTTP_COOKIE", None)
 
-    def _update_cookies_from_response(self, server_name: str, path: str, headers: list[str]) -> None:
+    def _update_cookies_from_response(
+        self, server_name: str, path: str, headers: list[str]
+    ) -> None:
         if self._cookies is None:
             return
         for header in headers:
@@ -207,14 +209,18 @@ class Client:
         self._add_cookies_to_wsgi(environ)
         rv = run_wsgi_app(self.application, environ, buffered=buffered)
         url = urlsplit(get_current_url(environ))
-        self._update_cookies_from_response(url.hostname or "localhost", url.path, rv[2].getlist("Set-Cookie"))
+        self._update_cookies_from_response(
+            url.hostname or "localhost", url.path, rv[2].getlist("Set-Cookie")
+        )
         return rv
 
     def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
         """Follow one redirect: 307/308 repeat the method and body, others become GET."""
         location = t.cast(str, response.location)
         scheme, netloc, path, query, _ = urlsplit(location)
-        builder = EnvironBuilder.from_environ(response.request.environ, path=path or "/", query_string=query)
+        builder = EnvironBuilder.from_environ(
+            response.request.environ, path=path or "/", query_string=query
+        )
         to_parts = netloc.split(":", 1)[0].split(".")
         from_parts = builder.server_name.split(".")
         if to_parts != [""]:
@@ -223,14 +229,14 @@ class Client:
         else:
             to_parts = from_parts
         if to_parts != from_parts:
-            if to_parts[-len(from_parts):] == from_parts:
+            if to_parts[-len(from_parts) :] == from_parts:
                 if not self.allow_subdomain_redirects:
                     raise RuntimeError("Following subdomain redirects is not enabled.")
             else:
                 raise RuntimeError(f"Following external redirects is not supported ({location}).")
         root_parts = builder.script_root.split("/")
         if path.split("/")[: len(root_parts)] == root_parts:
-            builder.path = path[len(builder.script_root):] or "/"
+            builder.path = path[len(builder.script_root) :] or "/"
         else:
             builder.path = path
             builder.script_root = ""
@@ -271,7 +277,9 @@ class Client:
         return self._send(request, buffered, follow_redirects)
 
     def _send(self, request: Request, buffered: bool, follow_redirects: bool) -> TestResponse:
-        response = self.response_wrapper(*self.run_wsgi_app(request.environ, buffered=buffered), request=request)
+        response = self.response_wrapper(
+            *self.run_wsgi_app(request.environ, buffered=buffered), request=request
+        )
         if not follow_redirects:
             return response
         seen: set[tuple[str | None, int]] = set()

@@ -59,7 +59,9 @@ def _file_from_data(key: str, value: t.Any) -> FileStorage:
         import mimetypes
 
         content_type = mimetypes.guess_type(filename)[0]
-    return FileStorage(stream, filename=filename, name=key, content_type=content_type or "application/octet-stream")
+    return FileStorage(
+        stream, filename=filename, name=key, content_type=content_type or "application/octet-stream"
+    )
 
 
 class EnvironBuilder:
@@ -390,7 +392,9 @@ def run_wsgi_app(
     response: tuple[str, list[tuple[str, str]]] | None = None
     buffer: list[bytes] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> t.Callable[[bytes], None]:
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], None]:
         nonlocal response
         if exc_info:
             try:

@@ -23,7 +23,9 @@ def user(user_id: int) -> dict[str, object]:
 def upload() -> object:
     file = request.files["file"]
     data = file.read()
-    return jsonify(name=secure_filename(file.filename or ""), size=len(data), note=request.form["note"])
+    return jsonify(
+        name=secure_filename(file.filename or ""), size=len(data), note=request.form["note"]
+    )
 
 
 @app.route("/login", methods=["POST"])

@@ -7,7 +7,9 @@ database = current_app.extensions["migrate"].db
 target_metadata = database.metadata
 
 if context.is_offline_mode():
-    context.configure(url=str(database.engine.url), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=str(database.engine.url), target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:
