@@ -22,15 +22,33 @@ if t.TYPE_CHECKING:
     from .wrappers import Response
 
 
+def _dropin_active() -> bool:
+    """Whether the drop-in mode is on. Nothing is imported to find out: the mode's module
+    is loaded by ``import hipflask.as_flask``, so if it is not loaded the mode is off."""
+    dropin = sys.modules.get("hipflask.dropin")
+    return dropin is not None and bool(dropin.is_active())
+
+
+def environ_setting(suffix: str) -> str | None:
+    """The ``HIPFLASK_<suffix>`` environment variable; in drop-in mode, when it is unset,
+    Flask's ``FLASK_<suffix>`` (so an unmodified Flask project's settings still apply)."""
+    value = os.environ.get(f"HIPFLASK_{suffix}")
+    if value is None and _dropin_active():
+        value = os.environ.get(f"FLASK_{suffix}")
+    return value
+
+
 def get_debug_flag() -> bool:
-    """Whether ``HIPFLASK_DEBUG`` asks for debug mode (anything but empty/0/false/no)."""
-    value = os.environ.get("HIPFLASK_DEBUG")
+    """Whether ``HIPFLASK_DEBUG`` (in drop-in mode also ``FLASK_DEBUG``) asks for debug
+    mode: anything but empty, ``0``, ``false`` or ``no``."""
+    value = environ_setting("DEBUG")
     return bool(value and value.lower() not in ("0", "false", "no"))
 
 
 def get_load_dotenv(default: bool = True) -> bool:
-    """Whether to load ``.env``/``.hipflaskenv`` (``HIPFLASK_SKIP_DOTENV`` turns it off)."""
-    value = os.environ.get("HIPFLASK_SKIP_DOTENV")
+    """Whether to load ``.env``/``.hipflaskenv``: ``HIPFLASK_SKIP_DOTENV`` (in drop-in mode
+    also ``FLASK_SKIP_DOTENV``) turns it off."""
+    value = environ_setting("SKIP_DOTENV")
     if not value:
         return default
     return value.lower() in ("0", "false", "no")

@@ -33,6 +33,12 @@ class _WSGIErrorsStream:
     def flush(self) -> None:
         _errors_stream().flush()
 
+    def _get_current_object(self) -> t.TextIO:
+        """The stream writes go to now (Flask's ``wsgi_errors_stream`` is a proxy with
+        this method, and code that logs to it may ask for the real stream)."""
+        stream: t.TextIO = _errors_stream()
+        return stream
+
 
 wsgi_errors_stream: t.TextIO = _WSGIErrorsStream()  # type: ignore[assignment]
 """Where :data:`default_handler` writes: ``wsgi.errors`` in a request, else stderr."""

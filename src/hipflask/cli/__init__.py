@@ -23,6 +23,7 @@ import click
 from .._version import __version__
 from ..ctx import has_app_context
 from ..globals import current_app
+from ..helpers import _dropin_active
 from .discovery import (
     NoAppException,
     ScriptInfo,
@@ -189,7 +190,12 @@ _env_file_option = click.Option(
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
+    lines = [f"Python {platform.python_version()}", f"hipflask {__version__}"]
+    if _dropin_active():
+        from ..dropin._table import FLASK_VERSION, WERKZEUG_VERSION  # loaded: the mode is on
+
+        lines.append(f"drop-in mode for Flask {FLASK_VERSION} / Werkzeug {WERKZEUG_VERSION}")
+    click.echo("\n".join(lines), color=ctx.color)
     ctx.exit()
 
 
@@ -294,7 +300,9 @@ class FlaskGroup(AppGroup):
         # Makes app.run() a no-op: a module calling it outside a __main__ guard would
         # otherwise start a server while merely being imported by this command.
         """Mark the process as run from the CLI and attach a :class:`ScriptInfo`."""
-        os.environ["HIPFLASK_RUN_FROM_CLI"] = "true"
+        # In drop-in mode under Flask's name, which Flask extensions check (and Flask's
+        # test fixtures reset).
+        os.environ[f"{'FLASK' if _dropin_active() else 'HIPFLASK'}_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,

@@ -21,6 +21,7 @@ from types import ModuleType
 import click
 
 from ..app import Flask
+from ..helpers import get_debug_flag, get_load_dotenv
 
 if t.TYPE_CHECKING:
     from ..app import Flask
@@ -224,22 +225,6 @@ def locate_app(
 # ---------------------------------------------------------------------------------------
 # environment
 
-_TRUE_FALSE_OFF = {"0", "false", "no"}
-
-
-def _get_debug_flag() -> bool:
-    """``HIPFLASK_DEBUG`` as a boolean (unset, ``0``, ``false`` and ``no`` are off)."""
-    value = os.environ.get("HIPFLASK_DEBUG")
-    return bool(value and value.lower() not in _TRUE_FALSE_OFF)
-
-
-def _get_load_dotenv(default: bool = True) -> bool:
-    """False when ``HIPFLASK_SKIP_DOTENV`` asks not to load the default dotenv files."""
-    value = os.environ.get("HIPFLASK_SKIP_DOTENV")
-    if not value:
-        return default
-    return value.lower() in _TRUE_FALSE_OFF
-
 
 def _is_running_from_reloader() -> bool:
     return os.environ.get("HIPFLASK_RUN_MAIN") == "true"
@@ -272,7 +257,7 @@ class ScriptInfo:
         self.data: dict[t.Any, t.Any] = {}
         self.set_debug_flag = set_debug_flag
         #: Whether the default dotenv files should be loaded (``HIPFLASK_SKIP_DOTENV``).
-        self.load_dotenv_defaults = _get_load_dotenv(load_dotenv_defaults)
+        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
         self._loaded_app: Flask | None = None
 
     def load_app(self) -> Flask:
@@ -303,7 +288,7 @@ class ScriptInfo:
                 " the current directory."
             )
         if self.set_debug_flag:
-            app.debug = _get_debug_flag()
+            app.debug = get_debug_flag()
         self._loaded_app = app
         return app
 

@@ -13,10 +13,9 @@ import typing as t
 import click
 from click.core import ParameterSource
 
+from ..helpers import environ_setting, get_debug_flag, get_load_dotenv
 from .discovery import (
     ScriptInfo,
-    _get_debug_flag,
-    _get_load_dotenv,
     _is_running_from_reloader,
     pass_script_info,
 )
@@ -135,17 +134,18 @@ _debug_option = _DebugOption(
 
 
 def _import_object(name: str) -> t.Any:
-    """``module:attr`` or ``module.attr`` -> the object, or None if it cannot be imported."""
+    """``module:attr``, ``module.attr`` or ``module`` -> the object, or None if it cannot be
+    imported."""
     module_name, sep, attr = name.partition(":")
     if not sep:
         module_name, _, attr = name.rpartition(".")
-    if not module_name or not attr:
-        return None
+    if not module_name:
+        module_name, attr = name, ""
     try:
         module = importlib.import_module(module_name)
-    except ImportError:
+    except (ImportError, ValueError):
         return None
-    return getattr(module, attr, None)
+    return getattr(module, attr, None) if attr else module
 
 
 class CertParamType(click.ParamType):  # type: ignore[type-arg]
@@ -311,7 +311,7 @@ def run_command(
         traceback.print_exc()
         app = _failing_app(e)
 
-    debug = _get_debug_flag()
+    debug = get_debug_flag()
     show_server_banner(debug, info.app_import_path)
     # The development server loads only for the run command, not for routes or shell.
     from ..serving import run_simple
@@ -347,7 +347,7 @@ def run_application(
     else ``127.0.0.1:5000``; debug mode turns on the reloader and debugger unless
     *options* say otherwise. Under the ``hipflask`` command it does nothing but warn.
     """
-    if os.environ.get("HIPFLASK_RUN_FROM_CLI") == "true":
+    if environ_setting("RUN_FROM_CLI") == "true":
         if not _is_running_from_reloader():
             click.secho(
                 " * Ignoring a call to 'app.run()' that would block the current 'hipflask'"
@@ -357,11 +357,11 @@ def run_application(
             )
         return
 
-    if _get_load_dotenv(load_dotenv):
+    if get_load_dotenv(load_dotenv):
         _load_dotenv()
         legacy_debug = _apply_legacy_env()
-        if "HIPFLASK_DEBUG" in os.environ:
-            app.debug = _get_debug_flag()
+        if environ_setting("DEBUG") is not None:
+            app.debug = get_debug_flag()
     else:
         legacy_debug = _apply_legacy_env()
     if legacy_debug:
