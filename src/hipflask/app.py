@@ -46,7 +46,10 @@ from .signals import (
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
+    # asyncio and the ASGI machinery load only for ASGI or async views.
     from .asgi import ASGIApp
+
+    # asyncio and the ASGI machinery load only for ASGI or async views.
     from .asgi.testing import ASGITestClient
     from .sessions import SessionInterface
     from .testing import FlaskClient, FlaskCliRunner
@@ -577,6 +580,7 @@ class Flask(App):
     ) -> t.Callable[..., t.Any]:
         """Run a coroutine function synchronously: on the server's event loop inside an
         ASGI request (:mod:`hipflask.asgi.bridge`), else through ``asgiref``."""
+        # asyncio and the ASGI machinery load only for ASGI or async views.
         from .asgi.bridge import wrap_async
 
         try:
@@ -593,6 +597,7 @@ class Flask(App):
         ``asgi = app.asgi_app``, then ``uvicorn module:asgi``. See :mod:`hipflask.asgi`."""
         asgi = self.__dict__.get("_asgi_app")
         if asgi is None:
+            # asyncio and the ASGI machinery load only for ASGI or async views.
             from .asgi import ASGIApp
 
             asgi = self.__dict__["_asgi_app"] = ASGIApp(self)
@@ -600,6 +605,7 @@ class Flask(App):
 
     def asgi_test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> ASGITestClient:
         """A client that sends requests (and WebSocket connections) to :attr:`asgi_app`."""
+        # asyncio and the ASGI machinery load only for ASGI or async views.
         from .asgi.testing import ASGITestClient
 
         return ASGITestClient(self, self.response_class, use_cookies=use_cookies, **kwargs)
@@ -607,6 +613,7 @@ class Flask(App):
     def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
         """Decorate an ``async`` WebSocket handler for *rule* (served under ASGI only;
         over plain HTTP the rule answers 400)."""
+        # asyncio and the ASGI machinery load only for ASGI or async views.
         from .asgi.websocket import add_websocket_rule
 
         return add_websocket_rule(self, rule, options)

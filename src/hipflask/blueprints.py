@@ -316,6 +316,7 @@ class Blueprint(Scaffold):
 
     def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
         """Decorate an ``async`` WebSocket handler for *rule* under this blueprint."""
+        # asyncio and the ASGI machinery load only with a WebSocket route.
         from .asgi.websocket import add_websocket_rule
 
         return add_websocket_rule(self, rule, options)

@@ -69,6 +69,7 @@ class Config(dict[str, t.Any]):
            drop-in mode (:mod:`hipflask.as_flask`) the default also reads ``FLASK_*``
            first, so an unmodified Flask app finds its variables; ``HIPFLASK_*`` wins.
         """
+        # The drop-in machinery is not loaded just to read the environment.
         from .dropin import is_active
 
         prefixes = [f"{prefix}_"]

@@ -37,6 +37,7 @@ from .datastructures import FileStorage, Headers, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .header_values import parse_options_header
 from .multipart_encoding import encode_multipart, parse_content_disposition
+from .wsgi import get_content_length, get_input_stream
 
 __all__ = ["FormDataParser", "encode_multipart", "parse_form_data"]
 
@@ -382,9 +383,6 @@ class FormDataParser:
         self, environ: dict[str, Any]
     ) -> tuple[IO[bytes], MultiDict[str, Any], MultiDict[str, Any]]:
         """Parse the body of the request *environ* describes."""
-        from .http import parse_options_header
-        from .wsgi import get_content_length, get_input_stream
-
         stream = get_input_stream(environ, max_content_length=self.max_content_length)
         mimetype, options = parse_options_header(environ.get("CONTENT_TYPE"))
         return self.parse(stream, mimetype, get_content_length(environ), options)

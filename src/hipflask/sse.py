@@ -132,6 +132,7 @@ def sse_response(
     """A streamed ``text/event-stream`` response of the events *source* yields."""
     body: t.Any
     if hasattr(source, "__aiter__"):
+        # asyncio loads only for async event sources.
         from .asgi.bridge import _cv_loop
 
         if _cv_loop.get(None) is None:

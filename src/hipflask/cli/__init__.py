@@ -249,6 +249,7 @@ class FlaskGroup(AppGroup):
             return
         from importlib import metadata
 
+        # The drop-in machinery loads when the command switches the mode on.
         from ..dropin import is_active
 
         # Flask's group too in drop-in mode: extensions register their commands there
@@ -428,6 +429,7 @@ def main() -> None:
     written against ``flask`` load unchanged, and Flask's ``FLASK_*`` variables and
     ``.flaskenv`` serve as fallbacks.
     """
+    # The drop-in machinery loads when the command switches the mode on.
     from ..dropin import activate
 
     activate()

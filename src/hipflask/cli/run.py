@@ -78,6 +78,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     for key, value in data.items():
         if key not in os.environ and value is not None:
             os.environ[key] = value
+    # The drop-in machinery is already loaded when the mode is on.
     from ..dropin import apply_flask_environ, is_active
 
     if is_active():
