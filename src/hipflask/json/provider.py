@@ -79,6 +79,12 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+_COMPACT = {"separators": (",", ":")}
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encode_basestring_ascii = json.encoder.encode_basestring_ascii
+_encode_basestring = json.encoder.encode_basestring
+
+
 def _make_compact_encoder(
     default: t.Callable[[t.Any], t.Any], ensure_ascii: bool, sort_keys: bool
 ) -> t.Callable[[t.Any], str]:
@@ -131,6 +137,15 @@ class DefaultJSONProvider(JSONProvider):
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """``json.dumps`` with this provider's ``default``, ``ensure_ascii`` and ``sort_keys``."""
+        if kwargs == _COMPACT and _c_make_encoder is not None:
+            # The session serializer's call (compact separators, nothing else): the C encoder
+            # json.dumps would build, without the JSONEncoder object around it. Fresh
+            # circular-reference markers per call, so the output and errors are json.dumps'.
+            encode_string = _encode_basestring_ascii if self.ensure_ascii else _encode_basestring
+            chunks = _c_make_encoder(
+                {}, self.default, encode_string, None, ":", ",", self.sort_keys, False, True
+            )(obj, 0)
+            return "".join(chunks)
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
