@@ -113,18 +113,22 @@ def _parse_urlencoded(
     try:
         text = body.decode("utf-8")
         # Exactly ``parse_qsl(text, keep_blank_values=True, errors="strict")`` (strict
-        # decoding of %XX escapes too: a wrong charset is reported, not guessed), but a field
-        # without '+' or '%' is taken as is: most fields have neither, and parse_qsl spends
-        # most of its time coercing and unquoting them.
+        # decoding of %XX escapes too: a wrong charset is reported, not guessed), but only a
+        # field with a '%' is unquoted: most fields have none, and parse_qsl spends most of
+        # its time coercing and unquoting them.
         pairs = []
         for field in text.split("&"):
             if not field:
                 continue
             key, _, value = field.partition("=")
-            if "+" in key or "%" in key:
-                key = unquote(key.replace("+", " "), errors="strict")
-            if "+" in value or "%" in value:
-                value = unquote(value.replace("+", " "), errors="strict")
+            if "+" in key:
+                key = key.replace("+", " ")
+            if "%" in key:
+                key = unquote(key, errors="strict")
+            if "+" in value:
+                value = value.replace("+", " ")
+            if "%" in value:
+                value = unquote(value, errors="strict")
             pairs.append((key, value))
         return pairs
     except UnicodeDecodeError:
