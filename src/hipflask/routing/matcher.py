@@ -198,11 +198,11 @@ class _Search:
             # The usual end of a match: the node's first rule takes this method (what
             # _accept would find first, without the call).
             if rules:
-                rule = rules[0]
-                if (rule.methods is None or self.method in rule.methods) and (
-                    rule.websocket == self.websocket
+                first = rules[0]
+                if (first.methods is None or self.method in first.methods) and (
+                    first.websocket == self.websocket
                 ):
-                    return rule, values
+                    return first, values
             rule = self._accept(rules)
             if rule is not None:
                 return rule, values
