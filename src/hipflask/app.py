@@ -370,10 +370,12 @@ class Flask(App):
                 and not appcontext_popped.receivers
             ):
                 # RequestContext.pop() and AppContext.pop() with no teardown to run.
-                ctx.request.close()
-                _reset(_cv_request, ctx._cv_tokens.pop()[0])
-                environ["werkzeug.request"] = None
-                _reset(_cv_app, app_ctx._cv_tokens.pop())
+                try:
+                    ctx.request.close()
+                finally:
+                    _reset(_cv_request, ctx._cv_tokens.pop()[0])
+                    environ["werkzeug.request"] = None
+                    _reset(_cv_app, app_ctx._cv_tokens.pop())
             else:
                 ctx.pop(error)
 
