@@ -13,8 +13,8 @@ over repetitions of the per-request time of a batch. Time is this thread's CPU t
 the core. Ratios, not absolute times, are the meaningful output.
 
 Writes benchmarks/RESULTS.md (unless ``--output -``) with the table, the machine, versions
-and date, and checks issue 3's targets: hipflask's hello world at most 1/8 of Flask's time,
-and 1,000 routes at most 1.5x the cost of 10 routes.
+and date, and checks issue 12's targets (see ``target_lines``). Scenarios: bench_apps.py
+(GETs) and bench_extra.py (form and JSON bodies, a template, a session).
 """
 
 from __future__ import annotations
@@ -36,16 +36,29 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_apps import FRAMEWORKS, SCENARIOS, Scenario, framework_version, make_wsgi
+from bench_extra import EXTRA_SCENARIOS, BodyScenario, extend_app, render_alone
 
 HERE = Path(__file__).resolve().parent
-TARGET_HELLO_VS_FLASK = 1 / 8
-TARGET_1000_VS_10 = 1.5
+TARGET_HELLO_VS_FLASK = 1 / 12
+TARGET_SESSION_VS_FLASK = 1 / 5
+TARGET_VS_FALCON = 1.0
+TARGET_1000_VS_10 = 1.2
+TARGET_TEMPLATE_OVER_JINJA = 1.1
+ALL_SCENARIOS: list[Scenario] = [*SCENARIOS, *EXTRA_SCENARIOS]
+#: the pseudo-framework timing Jinja2's own render of the template scenario's template
+JINJA_ALONE = ("template", "jinja2 alone")
 
 
-def base_environ(scenario: Scenario) -> dict[str, Any]:
+def applies(scenario: Scenario, framework: str) -> bool:
+    """Whether *framework* has the scenario (Falcon, Bottle and raw have no sessions)."""
+    fws = getattr(scenario, "frameworks", None)
+    return fws is None or framework in fws
+
+
+def base_environ(scenario: Scenario, cookie: str | None = None) -> dict[str, Any]:
     """The environ template a server would build for the scenario's request."""
-    return {
-        "REQUEST_METHOD": "GET",
+    environ = {
+        "REQUEST_METHOD": getattr(scenario, "method", "GET"),
         "SCRIPT_NAME": "",
         "PATH_INFO": scenario.path,
         "QUERY_STRING": scenario.query,
@@ -63,20 +76,49 @@ def base_environ(scenario: Scenario) -> dict[str, Any]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    if isinstance(scenario, BodyScenario):
+        environ.update(scenario.headers)
+        if scenario.body:
+            environ["CONTENT_LENGTH"] = str(len(scenario.body))
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    return environ
+
+
+def fetch_cookie(app: Callable[..., Iterable[bytes]], scenario: Scenario) -> str | None:
+    """The ``Cookie`` header a browser would send after a first visit to ``cookie_from``."""
+    path = getattr(scenario, "cookie_from", None)
+    if path is None:
+        return None
+    seen: list[tuple[str, str]] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        seen.extend(headers)
+
+    environ = base_environ(Scenario("first", "", 10, path, "", 200, b""))
+    environ["wsgi.input"] = io.BytesIO()
+    body = app(environ, start_response)
+    b"".join(body)
+    getattr(body, "close", lambda: None)()
+    cookies = [v.split(";", 1)[0] for k, v in seen if k.lower() == "set-cookie"]
+    return "; ".join(cookies) or None
 
 
 def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
     return None
 
 
-def make_runner(app: Callable[..., Iterable[bytes]], scenario: Scenario) -> Callable[[int], None]:
+def make_runner(
+    app: Callable[..., Iterable[bytes]], scenario: Scenario, cookie: str | None = None
+) -> Callable[[int], None]:
     """A function running *n* requests back to back, the way a server would."""
-    template = base_environ(scenario)
+    template = base_environ(scenario, cookie)
+    payload = getattr(scenario, "body", b"")
 
     def run(n: int) -> None:
         for _ in range(n):
             environ = template.copy()
-            environ["wsgi.input"] = io.BytesIO()
+            environ["wsgi.input"] = io.BytesIO(payload)
             body = app(environ, _start_response)
             for _chunk in body:
                 pass
@@ -87,7 +129,9 @@ def make_runner(app: Callable[..., Iterable[bytes]], scenario: Scenario) -> Call
     return run
 
 
-def check_answer(app: Callable[..., Iterable[bytes]], scenario: Scenario) -> str | None:
+def check_answer(
+    app: Callable[..., Iterable[bytes]], scenario: Scenario, cookie: str | None = None
+) -> str | None:
     """None if the app answers the scenario correctly, else what is wrong."""
     seen: dict[str, Any] = {}
 
@@ -95,8 +139,8 @@ def check_answer(app: Callable[..., Iterable[bytes]], scenario: Scenario) -> str
         seen["status"] = status
         return None
 
-    environ = base_environ(scenario)
-    environ["wsgi.input"] = io.BytesIO()
+    environ = base_environ(scenario, cookie)
+    environ["wsgi.input"] = io.BytesIO(getattr(scenario, "body", b""))
     try:
         body_iter = app(environ, start_response)
         body = b"".join(body_iter)
@@ -126,7 +170,7 @@ def load_apps(frameworks: list[str]) -> tuple[dict[tuple[str, int], Any], dict[s
                 if not hasattr(hipflask, "Flask"):
                     raise RuntimeError("hipflask.Flask does not exist yet (core not ready)")
             for n in sizes:
-                apps[(fw, n)] = make_wsgi(fw, n)
+                apps[(fw, n)] = extend_app(fw, make_wsgi(fw, n))
         except Exception as exc:
             skipped[fw] = f"{type(exc).__name__}: {exc}"
     return apps, skipped
@@ -164,15 +208,31 @@ def measure(
     broken: dict[tuple[str, str], str] = {}
     for sc in scenarios:
         for fw in frameworks:
+            if not applies(sc, fw):
+                continue
             app = apps[(fw, sc.n_routes)]
-            problem = check_answer(app, sc)
+            try:
+                cookie = fetch_cookie(app, sc)
+            except Exception as exc:
+                broken[(sc.name, fw)] = f"first visit raised {type(exc).__name__}: {exc}"
+                continue
+            problem = check_answer(app, sc, cookie)
             if problem:
                 broken[(sc.name, fw)] = problem
                 continue
-            run = make_runner(app, sc)
+            run = make_runner(app, sc, cookie)
             run(20)  # warm caches, compile the URL map, fill lazy imports
             runners[(sc.name, fw)] = run
             sizes[(sc.name, fw)] = calibrate(run, batch_seconds, clock)
+    if any(sc.name == JINJA_ALONE[0] for sc in scenarios):
+        render = render_alone()
+
+        def run_alone(n: int) -> None:
+            for _ in range(n):
+                render()
+
+        runners[JINJA_ALONE] = run_alone
+        sizes[JINJA_ALONE] = calibrate(run_alone, batch_seconds, clock)
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in runners}
     keys = list(runners)
     # the apps live for the whole run: move them out of the collector's way once, so that a
@@ -221,6 +281,56 @@ def machine_info() -> list[str]:
     ]
 
 
+def target_lines(med: dict[tuple[str, str], float]) -> list[str]:
+    """Issue 12's targets, each with the measured figure and whether it is met."""
+    out: list[str] = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    hip_h, fl_h = med.get(("hello", "hipflask")), med.get(("hello", "flask"))
+    if hip_h and fl_h:
+        ratio = hip_h / fl_h
+        out.append(
+            f"hello world: hipflask takes {ratio:.3f} of Flask's time (1/{fl_h / hip_h:.1f});"
+            f" target <= 1/12: {verdict(ratio <= TARGET_HELLO_VS_FLASK)}"
+        )
+    hip_s, fl_s = med.get(("session", "hipflask")), med.get(("session", "flask"))
+    if hip_s and fl_s:
+        ratio = hip_s / fl_s
+        out.append(
+            f"session read+write: {ratio:.3f} of Flask's time (1/{fl_s / hip_s:.1f});"
+            f" target <= 1/5: {verdict(ratio <= TARGET_SESSION_VS_FLASK)}"
+        )
+    worst = [
+        (med[(name, "hipflask")] / med[(name, "falcon")], name)
+        for name in sorted({key[0] for key in med})
+        if (name, "hipflask") in med and (name, "falcon") in med
+    ]
+    if worst:
+        ratio, name = max(worst)
+        out.append(
+            f"every scenario at most Falcon's time: worst is {name} at {ratio:.2f}x;"
+            f" target <= 1.0x: {verdict(ratio <= TARGET_VS_FALCON)}"
+        )
+    hip_t, alone = med.get(("template", "hipflask")), med.get(JINJA_ALONE)
+    if hip_t and alone and hip_h:
+        bound = TARGET_TEMPLATE_OVER_JINJA * (alone + hip_h)
+        out.append(
+            f"template: {hip_t:.1f} µs vs Jinja2 alone {alone:.1f} + hello {hip_h:.1f} µs"
+            f" ({hip_t / (alone + hip_h):.2f}x); target <= 1.10x:"
+            f" {verdict(hip_t <= bound)}"
+        )
+    r1000, r10 = med.get(("routes_1000", "hipflask")), med.get(("routes_10", "hipflask"))
+    if r1000 and r10:
+        ratio = r1000 / r10
+        out.append(
+            f"1,000 routes vs 10 routes: hipflask {ratio:.2f}x;"
+            f" target <= 1.2x: {verdict(ratio <= TARGET_1000_VS_10)}"
+        )
+    return out
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -248,15 +358,20 @@ def report(
         " (lower is better).",
         "Ratios are what matter; absolute times depend on the machine.",
         "",
-        "| scenario | " + " | ".join(frameworks) + " | hipflask / Flask | hipflask / raw |",
-        "|---|" + "---:|" * (len(frameworks) + 2),
+        "| scenario | "
+        + " | ".join(frameworks)
+        + " | hipflask / Flask | hipflask / Falcon | hipflask / raw |",
+        "|---|" + "---:|" * (len(frameworks) + 3),
     ]
     for sc in scenarios:
         cells = [_fmt(med.get((sc.name, fw))) for fw in frameworks]
-        hip, fl, raw = (med.get((sc.name, f)) for f in ("hipflask", "flask", "raw"))
+        hip, fl, fa, raw = (med.get((sc.name, f)) for f in ("hipflask", "flask", "falcon", "raw"))
         vs_flask = _fmt(hip / fl, 3) if hip and fl else "-"
+        vs_falcon = _fmt(hip / fa, 2) if hip and fa else "-"
         vs_raw = _fmt(hip / raw, 1) + "x" if hip and raw else "-"
-        lines.append(f"| {sc.title} | " + " | ".join(cells) + f" | {vs_flask} | {vs_raw} |")
+        lines.append(
+            f"| {sc.title} | " + " | ".join(cells) + f" | {vs_flask} | {vs_falcon} | {vs_raw} |"
+        )
     lines += ["", "Ratios to Flask (framework time / Flask time; lower is faster):", ""]
     lines += ["| scenario | " + " | ".join(frameworks) + " |", "|---|" + "---:|" * len(frameworks)]
     for sc in scenarios:
@@ -287,23 +402,14 @@ def report(
         )
         + " |"
     )
-    summary = []
-    hip_h, fl_h = med.get(("hello", "hipflask")), med.get(("hello", "flask"))
-    if hip_h and fl_h:
-        ratio = hip_h / fl_h
-        verdict = "met" if ratio <= TARGET_HELLO_VS_FLASK else "NOT met"
-        summary.append(
-            f"hello world: hipflask takes {ratio:.3f} of Flask's time "
-            f"(1/{fl_h / hip_h:.1f}); target <= 1/8: {verdict}"
-        )
-    r1000, r10 = med.get(("routes_1000", "hipflask")), med.get(("routes_10", "hipflask"))
-    if r1000 and r10:
-        ratio = r1000 / r10
-        verdict = "met" if ratio <= TARGET_1000_VS_10 else "NOT met"
-        summary.append(
-            f"1,000 routes vs 10 routes: hipflask {ratio:.2f}x; target <= 1.5x: {verdict}"
-        )
-    lines += ["", "## Targets (issue 3)", ""]
+    summary = target_lines(med)
+    alone = med.get(JINJA_ALONE)
+    if alone:
+        lines += [
+            "",
+            f"Jinja2 alone (the same template rendered without a framework): {alone:.1f} µs",
+        ]
+    lines += ["", "## Targets (issue 12)", ""]
     lines += [f"- {s}" for s in summary] or ["- hipflask was not measured"]
     spreads = [
         (statistics.quantiles(v, n=4)[2] - statistics.quantiles(v, n=4)[0]) / statistics.median(v)
@@ -336,6 +442,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-ms", type=float, help="time per batch (default 10, quick 2)")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument(
+        "--scenarios",
+        default="",
+        help="comma-separated scenario names (default all): "
+        + ",".join(sc.name for sc in ALL_SCENARIOS),
+    )
+    parser.add_argument(
         "--clock", choices=sorted(CLOCKS), default="cpu", help="thread CPU time or wall time"
     )
     parser.add_argument(
@@ -347,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps or (3 if args.quick else 41)
     batch = (args.batch_ms or (2.0 if args.quick else 10.0)) / 1000
     frameworks = [f for f in args.frameworks.split(",") if f]
+    scenarios = [
+        sc for sc in ALL_SCENARIOS if not args.scenarios or sc.name in args.scenarios.split(",")
+    ]
     unknown = set(frameworks) - set(FRAMEWORKS)
     if unknown:
         parser.error(f"unknown frameworks {sorted(unknown)}; choose from {FRAMEWORKS}")
@@ -355,7 +470,6 @@ def main(argv: list[str] | None = None) -> int:
     for fw, why in skipped.items():
         print(f"skipping {fw}: {why}", file=sys.stderr)
     measured = [fw for fw in frameworks if fw not in skipped]
-    scenarios = list(SCENARIOS)
     print(
         f"measuring {', '.join(measured)} over {len(scenarios)} scenarios, "
         f"{reps} repetitions of ~{batch * 1000:.0f} ms batches...",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -213,3 +214,28 @@ def test_differential_round_trip(value: Any) -> None:
     assert flasks.loads(ours_text) == value
     assert ours.loads(flask_text) == value
     assert ours.loads(ours_text) == value
+
+
+def test_a_registered_tag_for_plain_scalars_is_applied(ours: TaggedJSONSerializer) -> None:
+    # Plain str/int/float/bool/None skip the tag checks only while no registered tag could
+    # claim them: a custom tag for ints must still see every int, nested ones included.
+    class TagBigInt(JSONTag):
+        __slots__ = ()
+        key = " bi"
+
+        def check(self, value: Any) -> bool:
+            return type(value) is int and abs(value) >= 2**53
+
+        def to_json(self, value: Any) -> Any:
+            return str(value)
+
+        def to_python(self, value: Any) -> Any:
+            return int(value)
+
+    assert ours.dumps({"n": 2**60}) == '{"n":1152921504606846976}'
+    ours.register(TagBigInt, index=0)
+    assert json.loads(ours.dumps({"n": 2**60, "m": [1, 2**61]})) == {
+        "n": {" bi": "1152921504606846976"},
+        "m": [1, {" bi": "2305843009213693952"}],
+    }
+    assert ours.loads(ours.dumps({"n": 2**60})) == {"n": 2**60}

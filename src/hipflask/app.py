@@ -24,7 +24,7 @@ import weakref
 from inspect import iscoroutinefunction
 from itertools import chain
 
-from .ctx import AppContext, RequestContext
+from .ctx import AppContext, RequestContext, _reset
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -37,6 +37,8 @@ from .routing import RequestRedirect, RoutingException
 from .routing.matcher import NoMatch, RequestPath
 from .sansio.app import App
 from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
     appcontext_tearing_down,
     got_request_exception,
     request_finished,
@@ -81,6 +83,9 @@ class Flask(App):
     #: Whether the request-path methods the fast paths may skip or bypass are Flask's own;
     #: a subclass overriding one of them always gets it called.
     _plain_request_path = True
+    #: Whether :meth:`wsgi_app` may run :meth:`_wsgi_app_inline`: every method that one
+    #: inlines is Flask's own (a subclass overriding one gets the general path).
+    _inline_wsgi = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -91,6 +96,19 @@ class Flask(App):
                 "preprocess_request",
                 "do_teardown_request",
                 "do_teardown_appcontext",
+            )
+        )
+        cls._inline_wsgi = cls._plain_request_path and all(
+            getattr(cls, name) is getattr(Flask, name)
+            for name in (
+                "request_context",
+                "app_context",
+                "full_dispatch_request",
+                "dispatch_request",
+                "finalize_request",
+                "make_response",
+                "process_response",
+                "_match_request",
             )
         )
 
@@ -237,6 +255,13 @@ class Flask(App):
     ) -> cabc.Iterable[bytes]:
         """Handle one request. Wrap this (``app.wsgi_app = Middleware(app.wsgi_app)``) to add
         WSGI middleware while keeping ``app`` the app object."""
+        if (
+            self._inline_wsgi
+            and _cv_app.get(None) is None
+            and not appcontext_pushed.receivers
+            and not appcontext_popped.receivers
+        ):
+            return self._wsgi_app_inline(environ, start_response)
         ctx = self.request_context(environ)
         error: BaseException | None = None
         try:
@@ -258,6 +283,104 @@ class Flask(App):
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
+
+    def _wsgi_app_inline(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> cabc.Iterable[bytes]:
+        """:meth:`wsgi_app` with the context push and pop, the dispatch and the common
+        response conversion written out in line.
+
+        Same steps, same order, same hooks and signals as the general path: only the calls
+        between them are gone (about a third of a hello-world request's time went to calling
+        small methods). :meth:`wsgi_app` uses it when no app context is active, no
+        app-context signal has receivers and no inlined method is overridden. Anything
+        unusual (hooks, a session, a view that pushed contexts of its own) goes through the
+        methods themselves.
+        """
+        request = self.request_class(environ)
+        ctx = RequestContext(self, environ, request)
+        # RequestContext.push(): an app context under it, then the request context, then
+        # the URL match.
+        app_ctx = AppContext(self)
+        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+        error: BaseException | None = None
+        try:
+            try:
+                if request.url_rule is None and request.routing_exception is None:
+                    self._match_request(ctx)
+                # full_dispatch_request(), when there is nothing to run before the view
+                if (
+                    request_started.receivers
+                    or self.before_request_funcs
+                    or self.url_value_preprocessors
+                ):
+                    response = self.full_dispatch_request()
+                else:
+                    self._got_first_request = True
+                    try:
+                        rule = request.url_rule
+                        if request.routing_exception is not None or request.method == "OPTIONS":
+                            rv = self.dispatch_request()
+                        else:
+                            view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
+                            sync_view = self._sync_views.get(view)
+                            if sync_view is None:
+                                sync_view = self._sync_views[view] = self.ensure_sync(view)
+                            rv = sync_view(**request.view_args)  # type: ignore[arg-type]
+                    except Exception as e:
+                        rv = self.handle_user_exception(e)
+                    # finalize_request(): process_response() only when it has work to do
+                    # (see there: after-request functions, or a session to save).
+                    if type(rv) is str:
+                        response = self.response_class(rv)
+                    else:
+                        response = self.make_response(rv)
+                    if (
+                        ctx._after_request_functions
+                        or self.after_request_funcs
+                        or ctx._session is not None
+                        or "HTTP_COOKIE" in environ
+                    ):
+                        response = self.process_response(response)
+                    if request_finished.receivers:
+                        request_finished.send(
+                            self, _async_wrapper=self.ensure_sync, response=response
+                        )
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except:
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            preserve = environ.get("werkzeug.debug.preserve_context")
+            if preserve is not None:
+                preserve(_cv_app.get())
+                preserve(_cv_request.get())
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            if (
+                len(ctx._cv_tokens) == 1
+                and len(app_ctx._cv_tokens) == 1
+                and _cv_request.get(None) is ctx
+                and _cv_app.get(None) is app_ctx
+                and not self.teardown_request_funcs
+                and not request_tearing_down.receivers
+                and not self.teardown_appcontext_funcs
+                and not appcontext_tearing_down.receivers
+                and not appcontext_popped.receivers
+            ):
+                # RequestContext.pop() and AppContext.pop() with no teardown to run.
+                try:
+                    ctx.request.close()
+                finally:
+                    _reset(_cv_request, ctx._cv_tokens.pop()[0])
+                    environ["werkzeug.request"] = None
+                    _reset(_cv_app, app_ctx._cv_tokens.pop())
+            else:
+                ctx.pop(error)
 
     def _match_request(self, ctx: RequestContext) -> None:
         """Match ``ctx.request`` against the URL map (``RequestContext.match_request``).

@@ -22,6 +22,24 @@ if t.TYPE_CHECKING:
 
     WSGIEnvironment = dict[str, t.Any]
 
+_Response: type[Response] | None = None
+
+
+def _response_class() -> type[Response]:
+    """The toolkit's Response, imported on first use and then kept.
+
+    Deliberately upward (ARCHITECTURE.md): response depends on this module. Kept in a global
+    because an import statement in a function costs about a microsecond per call, and every
+    404 goes through here.
+    """
+    global _Response
+    if _Response is None:
+        from .response import Response
+
+        _Response = Response
+    return _Response
+
+
 HTTP_STATUS_CODES: dict[int, str] = {
     100: "Continue",
     101: "Switching Protocols",
@@ -149,9 +167,7 @@ class HTTPException(Exception):
         The page is the toolkit's :class:`~hipflask.response.Response`, as Werkzeug's is; the
         framework converts it to ``app.response_class`` when it finalizes the request.
         """
-        # Deliberately upward (ARCHITECTURE.md): response depends on this module.
-        from .response import Response
-
+        Response = _response_class()
         if self.response is not None:
             return self.response
         cls = type(self)
@@ -565,10 +581,7 @@ class Aborter:
 
     def __call__(self, code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         """Raise the error for *code*; a Response is wrapped and sent as is."""
-        # Deliberately upward (ARCHITECTURE.md): response depends on this module.
-        from .response import Response
-
-        if isinstance(code, Response):
+        if isinstance(code, _response_class()):
             raise HTTPException(response=code)
         if code not in self.mapping:
             raise LookupError(

@@ -48,12 +48,13 @@ class LocalProxy(t.Generic[T]):
             var = local
             missing = object()
             if name is None:
-
+                # (No typing.cast here or below: this runs on every proxy access, and a
+                # cast is a real function call.)
                 def _get_current_object() -> T:
-                    obj = var.get(missing)
+                    obj: T = var.get(missing)
                     if obj is missing:
                         raise RuntimeError(message)
-                    return t.cast(T, obj)
+                    return obj
 
             else:
                 attr = name
@@ -62,7 +63,8 @@ class LocalProxy(t.Generic[T]):
                     obj = var.get(missing)
                     if obj is missing:
                         raise RuntimeError(message)
-                    return t.cast(T, getattr(obj, attr))
+                    value: T = getattr(obj, attr)
+                    return value
 
         elif isinstance(local, (Local, LocalStack)):
             _get_current_object = _local_getter(local, name, message)

@@ -6,10 +6,7 @@ Hashes use Werkzeug's format, ``method$salt$hash`` (``scrypt:32768:8:1$...`` or
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import posixpath
-import secrets
 
 SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 DEFAULT_PBKDF2_ITERATIONS = 1_000_000
@@ -34,10 +31,16 @@ def gen_salt(length: int) -> str:
     """A random string of *length* letters and digits (from :mod:`secrets`)."""
     if length <= 0:
         raise ValueError(f"gen_salt(): the salt length must be at least 1, not {length}.")
+    # secrets, hashlib and hmac load OpenSSL (about 3.5 MB resident); safe_join, imported
+    # with every app, does not need them, so they load with the first password hash.
+    import secrets
+
     return "".join(secrets.choice(SALT_CHARS) for _ in range(length))
 
 
 def _hash_internal(method: str, salt: str, password: str) -> tuple[str, str]:
+    import hashlib  # OpenSSL: see gen_salt
+
     name, *args = method.split(":")
     salt_bytes = salt.encode()
     password_bytes = password.encode()
@@ -91,6 +94,8 @@ def check_password_hash(pwhash: str, password: str) -> bool:
         method, salt, hashval = pwhash.split("$", 2)
     except ValueError:
         return False
+    import hmac  # OpenSSL: see gen_salt
+
     return hmac.compare_digest(_hash_internal(method, salt, password)[0], hashval)
 
 

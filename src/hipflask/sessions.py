@@ -23,7 +23,13 @@ import typing as t
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
 
-from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadData,
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 from .datastructures import CallbackDict
 from .json.tag import TaggedJSONSerializer
@@ -294,6 +300,59 @@ def _sha1(data: bytes = b"") -> t.Any:
     return hashlib.sha1(data)
 
 
+class _SessionSigner(TimestampSigner):
+    """itsdangerous' ``TimestampSigner``, with the same output, minus per-request setup.
+
+    A session request signs or verifies once or twice, and the stock signer derives the key
+    (one HMAC) for every call. The derived key depends only on the secret, the salt, the
+    derivation and the digest, so it is kept. The default digest (:func:`_sha1`, resolved
+    on use) is swapped for ``hashlib.sha1`` itself once resolved: :mod:`hmac` runs OpenSSL's
+    HMAC in C for a hashlib constructor, and a slow pure-Python HMAC for any other callable.
+    The signatures are the same bytes either way.
+    """
+
+    #: derived keys by (secret, salt, derivation, digest); a handful at most per process
+    _derived: t.ClassVar[dict[tuple[t.Any, ...], bytes]] = {}
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        if kwargs.get("digest_method") is _sha1:
+            kwargs["digest_method"] = hashlib.sha1
+        super().__init__(*args, **kwargs)
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = (
+            self.secret_keys[-1] if secret_key is None else secret_key,
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
+        )
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = super().derive_key(secret_key)
+            if len(self._derived) < 64:
+                self._derived[key] = derived
+        return derived
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """``URLSafeTimedSerializer`` that builds its signer once instead of per call.
+
+    itsdangerous makes a new signer for every ``dumps`` and ``loads``; with the serializer's
+    own salt the signer is always the same (it holds only the keys and settings), so the
+    interface's cached serializer keeps one.
+    """
+
+    _signer: TimestampSigner | None = None
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        if salt is not None and salt is not self.salt:
+            return t.cast(TimestampSigner, super().make_signer(salt))
+        signer = self._signer
+        if signer is None:
+            signer = self._signer = t.cast(TimestampSigner, super().make_signer(salt))
+        return signer
+
+
 def _rejection_reason(exc: BadData) -> str:
     # Short, fixed texts: the cookie itself is client input and never goes into the log.
     if isinstance(exc, SignatureExpired):
@@ -340,10 +399,11 @@ class SecureCookieSessionInterface(SessionInterface):
         cached = self._signing_cache
         if cached is not None and cached[0] == cache_key:
             return cached[1]
-        signer = URLSafeTimedSerializer(
+        signer = _SessionSerializer(
             list(keys),
             salt=self.salt,
             serializer=self.serializer,
+            signer=_SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,

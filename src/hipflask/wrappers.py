@@ -6,13 +6,23 @@ import typing as t
 
 from . import json
 from .exceptions import BadRequest, HTTPException
-from .globals import current_app
+from .globals import _cv_app, current_app
 from .request import Request as RequestBase
 from .response import Response as ResponseBase
 from .response import _cookie_size_message
 
 if t.TYPE_CHECKING:
     from .routing import Rule
+
+
+def _current_app_config() -> t.Any:
+    """The current app's config, or None outside an app context.
+
+    The ``current_app`` proxy, read directly: body limits and cookie sizes are looked up
+    several times per request, and each proxy access costs two calls.
+    """
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.app.config
 
 
 def _split_blueprint_path(name: str) -> list[str]:
@@ -43,9 +53,10 @@ class Request(RequestBase):
         """Body size limit for this request (``MAX_CONTENT_LENGTH`` unless set here)."""
         if self._max_content_length is not None:
             return self._max_content_length
-        if not current_app:
+        config = _current_app_config()
+        if config is None:
             return RequestBase.max_content_length
-        return t.cast("int | None", current_app.config["MAX_CONTENT_LENGTH"])
+        return t.cast("int | None", config["MAX_CONTENT_LENGTH"])
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
@@ -56,9 +67,10 @@ class Request(RequestBase):
         """Size limit of one text form field (``MAX_FORM_MEMORY_SIZE`` unless set here)."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
-        if not current_app:
+        config = _current_app_config()
+        if config is None:
             return RequestBase.max_form_memory_size
-        return t.cast("int | None", current_app.config["MAX_FORM_MEMORY_SIZE"])
+        return t.cast("int | None", config["MAX_FORM_MEMORY_SIZE"])
 
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
@@ -69,9 +81,10 @@ class Request(RequestBase):
         """Limit on the number of multipart parts (``MAX_FORM_PARTS`` unless set here)."""
         if self._max_form_parts is not None:
             return self._max_form_parts
-        if not current_app:
+        config = _current_app_config()
+        if config is None:
             return RequestBase.max_form_parts
-        return t.cast("int | None", current_app.config["MAX_FORM_PARTS"])
+        return t.cast("int | None", config["MAX_FORM_PARTS"])
 
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
@@ -99,9 +112,10 @@ class Request(RequestBase):
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
+        app_ctx = _cv_app.get(None)
         if (
-            current_app
-            and current_app.debug
+            app_ctx is not None
+            and app_ctx.app.debug
             and self.mimetype != "multipart/form-data"
             and not self.__dict__["files"]
         ):
@@ -134,8 +148,9 @@ class Response(ResponseBase):
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside one)."""
-        if current_app:
-            return t.cast(int, current_app.config["MAX_COOKIE_SIZE"])
+        config = _current_app_config()
+        if config is not None:
+            return t.cast(int, config["MAX_COOKIE_SIZE"])
         return ResponseBase.max_cookie_size
 
     def cookie_too_large(self, key: str, size: int, limit: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import re
 import typing as t
-from hashlib import sha1
 
 _etag_re = re.compile(r'([Ww]/)?(?:"(.*?)"|(.*?))(?:\s*,\s*|$)')
 
@@ -138,4 +137,7 @@ def parse_etags(value: str | None) -> ETags:
 
 def generate_etag(data: bytes) -> str:
     """An ETag for *data*: its SHA-1 hex digest."""
+    # hashlib loads OpenSSL (about 3.5 MB resident): only apps that make ETags pay for it.
+    from hashlib import sha1
+
     return sha1(data).hexdigest()

@@ -242,6 +242,9 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 class TaggedJSONSerializer:
     """Compact JSON serializer that round-trips dict, tuple, bytes, Markup, UUID and datetime.
 
@@ -251,7 +254,7 @@ class TaggedJSONSerializer:
     the app's JSON provider is used, exactly as Flask does.
     """
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("_scalars_pass", "order", "tags")
 
     #: Tag classes every new serializer starts with, in matching order.
     default_tags: t.ClassVar[list[type[JSONTag]]] = [
@@ -269,6 +272,7 @@ class TaggedJSONSerializer:
         """Create a serializer with the :attr:`default_tags` registered."""
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self._scalars_pass = True
         for tag_class in self.default_tags:
             self.register(tag_class)
 
@@ -292,9 +296,15 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        # No built-in tag matches a plain str, int, float, bool or None; a registered one
+        # may, and then every value goes through every check again.
+        self._scalars_pass = all(type(known) in _BUILTIN_TAGS for known in self.order)
 
     def tag(self, value: t.Any) -> t.Any:
         """Return ``value`` with every non-JSON part replaced by its tagged form."""
+        # Fast path: most session values are plain scalars, which no built-in tag changes.
+        if type(value) in _JSON_SCALARS and self._scalars_pass:
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -325,3 +335,6 @@ class TaggedJSONSerializer:
     def loads(self, value: str | bytes) -> t.Any:
         """Parse JSON text and restore every tagged value in it."""
         return self._untag_scan(loads(value))
+
+
+_BUILTIN_TAGS = frozenset(TaggedJSONSerializer.default_tags)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import typing as t
-import uuid
 from urllib.parse import quote
 
 if t.TYPE_CHECKING:
+    import uuid
+
     from .map import Map
 
 # Characters a path segment may carry unquoted (WHATWG "url-path-segment-string").
@@ -175,6 +176,9 @@ class UUIDConverter(BaseConverter):
     regex = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
 
     def to_python(self, value: str) -> uuid.UUID:
+        # uuid (with platform, about 0.3 MB) loads with the first UUID in a URL.
+        import uuid
+
         return uuid.UUID(value)
 
     def to_url(self, value: t.Any) -> str:

@@ -194,7 +194,16 @@ class _Search:
         """
         end = len(parts)
         if i == end:
-            rule = self._accept(node.rules)
+            rules = node.rules
+            # The usual end of a match: the node's first rule takes this method (what
+            # _accept would find first, without the call).
+            if rules:
+                first = rules[0]
+                if (first.methods is None or self.method in first.methods) and (
+                    first.websocket == self.websocket
+                ):
+                    return first, values
+            rule = self._accept(rules)
             if rule is not None:
                 return rule, values
             slash_node = node.static.get("")

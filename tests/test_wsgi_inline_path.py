@@ -1,0 +1,121 @@
+"""The in-line request path of ``Flask.wsgi_app`` behaves as the general one (issue 12).
+
+``wsgi_app`` writes the context push, the dispatch and the pop out in line when nothing is
+overridden and no app context is active; these cases check that it gives way, or does the
+same thing, wherever the general path would do something observable.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+import hipflask
+from hipflask.globals import _cv_app, _cv_request
+from hipflask.signals import appcontext_popped, appcontext_pushed
+
+
+def _app() -> hipflask.Flask:
+    app = hipflask.Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return f"app={hipflask.current_app.name} path={hipflask.request.path}"
+
+    return app
+
+
+def test_contexts_are_cleared_after_a_request() -> None:
+    app = _app()
+    assert app.test_client().get("/").text == f"app={__name__} path=/"
+    assert _cv_app.get(None) is None
+    assert _cv_request.get(None) is None
+
+
+def test_a_failing_request_close_still_clears_the_contexts() -> None:
+    app = _app()
+
+    class Closing(hipflask.Request):
+        def close(self) -> None:
+            raise OSError("disk gone")
+
+    app.request_class = Closing
+    with pytest.raises(OSError, match="disk gone"):
+        app.test_client().get("/")
+    assert _cv_app.get(None) is None
+    assert _cv_request.get(None) is None
+
+
+@pytest.mark.parametrize(
+    "method", ["process_response", "finalize_request", "dispatch_request", "make_response"]
+)
+def test_an_overridden_request_method_is_called(method: str) -> None:
+    calls: list[str] = []
+
+    def override(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        calls.append(method)
+        return getattr(hipflask.Flask, method)(self, *args, **kwargs)
+
+    cls = type("Custom", (hipflask.Flask,), {method: override})
+    app = cls(__name__)
+    app.add_url_rule("/", "index", lambda: "ok")
+    assert app.test_client().get("/").text == "ok"
+    assert calls == [method]
+
+
+def test_app_context_signals_fire_in_order() -> None:
+    app = _app()
+    seen: list[str] = []
+
+    def pushed(sender: t.Any, **kwargs: t.Any) -> None:
+        seen.append("pushed")
+
+    def popped(sender: t.Any, **kwargs: t.Any) -> None:
+        seen.append("popped")
+
+    appcontext_pushed.connect(pushed, app)
+    appcontext_popped.connect(popped, app)
+    try:
+        app.test_client().get("/")
+    finally:
+        appcontext_pushed.disconnect(pushed, app)
+        appcontext_popped.disconnect(popped, app)
+    assert seen == ["pushed", "popped"]
+
+
+def test_hooks_and_teardown_run_on_the_fast_path_app() -> None:
+    app = _app()
+    events: list[str] = []
+    app.before_request(lambda: events.append("before"))
+
+    @app.after_request
+    def after(response: hipflask.Response) -> hipflask.Response:
+        events.append("after")
+        return response
+
+    app.teardown_request(lambda exc: events.append(f"teardown {exc!r}"))
+    app.teardown_appcontext(lambda exc: events.append("teardown app"))
+    assert app.test_client().get("/").status_code == 200
+    assert events == ["before", "after", "teardown None", "teardown app"]
+
+
+def test_a_view_error_reaches_teardown_and_the_500_page() -> None:
+    app = hipflask.Flask(__name__)
+    seen: list[BaseException | None] = []
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    app.teardown_request(seen.append)
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert len(seen) == 1 and isinstance(seen[0], ValueError)
+
+
+def test_a_request_inside_an_active_app_context_keeps_it() -> None:
+    app = _app()
+    with app.app_context() as outer:
+        assert app.test_client().get("/").status_code == 200
+        assert _cv_app.get() is outer
