@@ -29,7 +29,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from .globals import current_app
+from .globals import _cv_app, current_app
 
 if t.TYPE_CHECKING:
     from .wrappers import Response
@@ -68,7 +68,10 @@ class Event:
         if self.data is not None:
             data = self.data
             if not isinstance(data, str):
-                data = current_app.json.dumps(data) if current_app else _json_dumps(data)
+                # Read the context variable itself: while an ASGI response streams, the app
+                # context is unset (None), which the ``current_app`` proxy cannot test.
+                app_ctx = _cv_app.get(None)
+                data = app_ctx.app.json.dumps(data) if app_ctx is not None else _json_dumps(data)
             lines.extend(f"data: {line}" for line in _LINE_BREAK.split(data))
         if not lines:
             return ""

@@ -72,3 +72,22 @@ def test_async_generator_on_asgi_and_clear_error_on_wsgi() -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True
     with pytest.raises(TypeError, match="needs the app served over ASGI"):
         app.test_client().get("/aevents")
+
+
+def test_json_data_from_async_generator_without_app_context() -> None:
+    """An async generator under ASGI streams after the app context is gone: dict data is
+    still encoded (with the default JSON encoder) instead of failing on the proxy."""
+    app = Flask(__name__)
+
+    @app.route("/count")
+    async def count() -> t.Any:
+        async def gen() -> t.AsyncIterator[t.Any]:
+            for n in (1, 0):
+                await asyncio.sleep(0)
+                yield {"left": n}
+
+        return sse_response(gen())
+
+    response = app.asgi_test_client().get("/count")
+    assert response.status_code == 200
+    assert response.text == 'data: {"left":1}\n\ndata: {"left":0}\n\n'

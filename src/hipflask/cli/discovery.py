@@ -182,6 +182,28 @@ def _is_missing_module(error: ImportError, module_name: str) -> bool:
     return module_name == missing or module_name.startswith(f"{missing}.")
 
 
+def _flask_import_hint(error: ImportError) -> str:
+    """A last line for an app that failed on ``import flask`` / ``import werkzeug``."""
+    missing = getattr(error, "name", None) or ""
+    root = missing.partition(".")[0]
+    if root not in ("flask", "werkzeug"):
+        return ""
+    # Deferred: the drop-in package loads importlib.metadata, which only this error needs.
+    from ..dropin import is_active
+
+    where = "docs/migrating.rst lists where Werkzeug's names live in hipflask"
+    if is_active():
+        return (
+            f"\nHint: this app imports {root}, and hipflask's drop-in mode has no equivalent"
+            f" of {missing!r}; import it from hipflask instead ({where})."
+        )
+    return (
+        f"\nHint: this app imports {root}: run it in drop-in mode (the 'hipflask' command"
+        " switches it on; elsewhere put 'import hipflask.as_flask' first), or change the"
+        f" import to hipflask ({where})."
+    )
+
+
 @t.overload
 def locate_app(
     module_name: str, app_name: str | None, raise_if_not_found: t.Literal[True] = True
@@ -210,16 +232,64 @@ def locate_app(
         if not _is_missing_module(e, module_name):
             raise NoAppException(
                 f"While importing {module_name!r}, an ImportError was raised:"
-                f"\n\n{traceback.format_exc()}"
+                f"\n\n{traceback.format_exc()}{_flask_import_hint(e)}"
             ) from None
         if raise_if_not_found:
             raise NoAppException(f"Could not import {module_name!r}.") from None
         return None
 
     module = sys.modules[module_name]
+    shadow = _shadowing_file(module_name, module)
+    if shadow is not None:
+        raise NoAppException(_shadow_message(shadow))
     if app_name is None:
         return find_best_app(module)
     return find_app_by_string(module, app_name)
+
+
+# The framework's own names (and the names the drop-in mode answers to): a project file
+# called like one of them is not what ``import`` finds.
+_FRAMEWORK_NAMES = ("hipflask", "flask", "werkzeug")
+
+
+def _shadow_candidates(directory: str) -> list[str]:
+    """Files or packages in *directory* named like the framework."""
+    found = []
+    for name in _FRAMEWORK_NAMES:
+        module_file = os.path.join(directory, f"{name}.py")
+        package = os.path.join(directory, name)
+        if os.path.isfile(module_file):
+            found.append(module_file)
+        elif os.path.isfile(os.path.join(package, "__init__.py")):
+            found.append(package)
+    return found
+
+
+def _shadowing_file(module_name: str, module: ModuleType) -> str | None:
+    """The project file named *module_name* when importing that name gave the framework.
+
+    ``--app hipflask`` (or ``flask`` in drop-in mode) imports hipflask itself, since it is
+    already loaded; the user's ``hipflask.py`` next to it is never read.
+    """
+    if module_name.partition(".")[0] not in _FRAMEWORK_NAMES:
+        return None
+    if not getattr(module, "__name__", "").startswith("hipflask"):
+        return None
+    root = module_name.partition(".")[0]
+    for path in _shadow_candidates(sys.path[0] if sys.path else os.getcwd()):
+        if os.path.splitext(os.path.basename(path))[0] == root:
+            return path
+    return None
+
+
+def _shadow_message(path: str) -> str:
+    """Why a project file named like the framework breaks loading, and what to do."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    return (
+        f"'{path}' has the same name as the framework: 'import {name}' finds the framework,"
+        " not this file (and in this folder the file hides the framework from your other"
+        " modules). Rename it, for example to 'app.py'."
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,6 +334,21 @@ class ScriptInfo:
         """Load the app (once) and return it; ``NoAppException`` says what went wrong."""
         if self._loaded_app is not None:
             return self._loaded_app
+        try:
+            app = self._load_app()
+        except NoAppException as e:
+            # A project file named like the framework is a likely cause of any failure to
+            # find the app (the app written in it is never imported): say so.
+            shadows = _shadow_candidates(os.getcwd())
+            if not shadows or "same name as the framework" in e.message:
+                raise
+            raise NoAppException(f"{e.message}\nHint: {_shadow_message(shadows[0])}") from None
+        if self.set_debug_flag:
+            app.debug = get_debug_flag()
+        self._loaded_app = app
+        return app
+
+    def _load_app(self) -> Flask:
         app: Flask | None = None
         if self.create_app is not None:
             app = self.create_app()
@@ -287,9 +372,6 @@ class ScriptInfo:
                 " 'HIPFLASK_APP' environment variable, or an 'app.py' or 'wsgi.py' file in"
                 " the current directory."
             )
-        if self.set_debug_flag:
-            app.debug = get_debug_flag()
-        self._loaded_app = app
         return app
 
 

@@ -316,18 +316,23 @@ def run_command(
     show_server_banner(debug, info.app_import_path)
     # The development server loads only for the run command, not for routes or shell.
     from ..serving import run_simple
+    from ..serving.server import PORT_ADVICE
 
-    run_simple(
-        host,
-        port,
-        app,
-        use_reloader=debug if reload is None else reload,
-        use_debugger=debug if debugger is None else debugger,
-        threaded=with_threads,
-        ssl_context=cert,
-        extra_files=extra_files,
-        exclude_patterns=exclude_patterns,
-    )
+    advice = PORT_ADVICE.set("start the server on another port with '--port'")
+    try:
+        run_simple(
+            host,
+            port,
+            app,
+            use_reloader=debug if reload is None else reload,
+            use_debugger=debug if debugger is None else debugger,
+            threaded=with_threads,
+            ssl_context=cert,
+            extra_files=extra_files,
+            exclude_patterns=exclude_patterns,
+        )
+    finally:
+        PORT_ADVICE.reset(advice)
 
 
 run_command.params.insert(0, _debug_option)
@@ -386,9 +391,12 @@ def run_application(
     show_server_banner(app.debug, app.name)
     # The development server loads only for the run command, not for routes or shell.
     from ..serving import run_simple
+    from ..serving.server import PORT_ADVICE
 
+    advice = PORT_ADVICE.set("pass another port to app.run(port=...)")
     try:
         run_simple(host, port, app, **options)
     finally:
+        PORT_ADVICE.reset(advice)
         # A server stopped normally can be started again (e.g. from an interactive shell).
         app._got_first_request = False

@@ -322,8 +322,9 @@ class App(Scaffold):
             if old_func is not None and old_func != view_func:
                 raise AssertionError(
                     "View function mapping is overwriting an existing endpoint function:"
-                    f" endpoint '{endpoint}' is {_describe(old_func)}, not"
-                    f" {_describe(view_func)}. Give one of them another endpoint name."
+                    f" '{endpoint}' is already {_describe(old_func)}; the new function is"
+                    f" {_describe(view_func)}. Give one of them another name, or pass"
+                    " endpoint='...' to the route."
                 )
         self.url_map.add(rule_obj)
         if view_func is not None:
@@ -538,6 +539,17 @@ _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
 def _describe(func: t.Callable[..., t.Any]) -> str:
+    """``module.name (file.py:line)``: two functions of the same name in one module (a
+    view pasted twice) differ only by where they are defined."""
     module = getattr(func, "__module__", None) or "?"
     name = getattr(func, "__qualname__", None) or repr(func)
-    return f"{module}.{name}"
+    # The innermost function: a decorator's wrapper would name the decorator's file.
+    inner: t.Any = func
+    for _ in range(100):  # functools.wraps chains; bounded in case one loops
+        if getattr(inner, "__wrapped__", None) is None:
+            break
+        inner = inner.__wrapped__
+    code = getattr(inner, "__code__", None)
+    if code is None:
+        return f"{module}.{name}"
+    return f"{module}.{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"

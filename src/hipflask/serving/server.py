@@ -23,6 +23,7 @@ import sys
 import threading
 import typing as t
 from collections.abc import Iterable
+from contextvars import ContextVar
 from http.server import HTTPServer
 
 from .._version import __version__
@@ -61,6 +62,12 @@ LISTEN_QUEUE = 128
 SERVER_FD_ENV = "HIPFLASK_SERVER_FD"
 #: Environment variable set to ``"true"`` in the process the reloader starts.
 RUN_MAIN_ENV = "HIPFLASK_RUN_MAIN"
+#: How whoever started the server picks another port, for the "address already in use"
+#: error: only the caller knows whether that is the command line's ``--port`` or
+#: ``app.run(port=...)``. Set it around :func:`run_simple` (``token = PORT_ADVICE.set(...)``).
+PORT_ADVICE: ContextVar[str] = ContextVar(
+    "hipflask.port_advice", default="pass another port to run_simple()"
+)
 can_fork = hasattr(os, "fork")
 af_unix: socket.AddressFamily | None = getattr(socket, "AF_UNIX", None)
 
@@ -253,7 +260,7 @@ def _exit_on_bind_error(error: OSError, host: str, port: int) -> t.NoReturn:
     if error.errno == errno.EADDRINUSE:
         message = (
             f"Address {where} is already in use by another program. Stop that program,"
-            " or start the server on another port with '--port'."
+            f" or {PORT_ADVICE.get()}."
         )
         if sys.platform == "darwin" and port == 5000:
             message += " On macOS, try disabling 'AirPlay Receiver' in System Settings."
