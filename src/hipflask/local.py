@@ -47,12 +47,14 @@ class LocalProxy(t.Generic[T]):
         if isinstance(local, ContextVar):
             var = local
             missing = object()
+            # A variable holding None counts as unbound too: the ASGI path resets the
+            # context variables to None around a request (a ContextVar cannot be unset).
             if name is None:
                 # (No typing.cast here or below: this runs on every proxy access, and a
                 # cast is a real function call.)
                 def _get_current_object() -> T:
                     obj: T = var.get(missing)
-                    if obj is missing:
+                    if obj is missing or obj is None:
                         raise RuntimeError(message)
                     return obj
 
@@ -61,7 +63,7 @@ class LocalProxy(t.Generic[T]):
 
                 def _get_current_object() -> T:
                     obj = var.get(missing)
-                    if obj is missing:
+                    if obj is missing or obj is None:
                         raise RuntimeError(message)
                     value: T = getattr(obj, attr)
                     return value

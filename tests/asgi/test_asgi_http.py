@@ -671,3 +671,23 @@ def test_importing_hipflask_does_not_import_asyncio() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_async_stream_sees_no_app_context_without_stream_with_context() -> None:
+    """While an async body streams, the contexts are gone: ``current_app`` is falsy (as
+    under WSGI), not an AttributeError from the variable the ASGI path reset."""
+    from hipflask import Flask, current_app
+
+    app = Flask(__name__)
+
+    @app.get("/s")
+    async def streamed():  # type: ignore[no-untyped-def]
+        async def body():  # type: ignore[no-untyped-def]
+            yield "a"
+            yield "bound" if current_app else "unbound"
+
+        return body()
+
+    response = app.asgi_test_client().get("/s")
+    assert response.status_code == 200
+    assert response.data == b"aunbound"
