@@ -277,6 +277,8 @@ def machine_lines(loader: str) -> list[str]:
         "load generator)",
         f"- Python {platform.python_version()}; {versions}",
         f"- load generator: {loader}",
+        # Other work on the machine skews single cells; the figure says how quiet it was.
+        f"- load average (1 min) when the report was written: {os.getloadavg()[0]:.1f}",
     ]
 
 
