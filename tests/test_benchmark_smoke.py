@@ -92,3 +92,36 @@ def test_reloader_benchmark_loop_notices_a_change() -> None:
     )
     out = _run("-c", code)
     assert "noticed" in out
+
+
+E2E = BENCH / "bench_e2e.py"
+
+
+def test_e2e_harness_serves_every_framework_on_every_server() -> None:
+    # Starts all 18 (server, framework) processes and checks each answer; times nothing.
+    result = subprocess.run(
+        [sys.executable, str(E2E), "--check-only"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked 18 servers x 2 scenarios" in result.stdout
+
+
+def test_e2e_quick_run_reports_ratios_and_targets() -> None:
+    result = subprocess.run(
+        [
+            *(sys.executable, str(E2E), "--quick", "--python-client", "--seconds", "0.3"),
+            *("--servers", "granian-wsgi,uvicorn", "--frameworks", "hipflask,raw,starlette"),
+            *("--output", "-"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for table in ("### hello world (WSGI)", "### int path parameter + JSON (ASGI)"):
+        assert table in out
+    assert "| granian-wsgi | " in out and "| uvicorn | " in out
+    assert "hipflask / raw" in out and "hipflask / Starlette" in out
+    assert out.count("the raw floor (target >= 0.90)") == 4
+    assert "## Targets (issue 11)" in out

@@ -1,33 +1,43 @@
-"""The same app served by real WSGI servers (gunicorn, waitress, uvicorn) on 127.0.0.1.
+"""The same app served by real WSGI servers (gunicorn's sync and gthread workers, waitress,
+uvicorn's WSGI interface) on 127.0.0.1.
 
-Each server runs as a subprocess started by the test and stopped by its own pid.
+One process per server for the whole module, started by the test and stopped by its own
+pid. (granian's WSGI interface and the ASGI servers are in tests/asgi/test_asgi_servers.py.)
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _procs import procs
+
 APP_DIR = Path(__file__).parent / "apps" / "deploy"
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 SERVERS = {
-    "gunicorn": lambda port: [
+    # gunicorn's default worker class: one request at a time per process.
+    "gunicorn-sync": lambda port: [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        "1",
+        "-k",
+        "sync",
+        "deploy_app:app",
+    ],
+    # --threads > 1 selects the gthread worker.
+    "gunicorn-gthread": lambda port: [
         sys.executable,
         "-m",
         "gunicorn",
@@ -64,38 +74,17 @@ SERVERS = {
 }
 
 
-@pytest.fixture(params=sorted(SERVERS))
+@pytest.fixture(scope="module", params=sorted(SERVERS))
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        SERVERS[request.param](port),
-        cwd=APP_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    port = procs.free_port()
+    proc = procs.start(SERVERS[request.param](port), cwd=APP_DIR)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read() if proc.stdout else ""
-                    pytest.fail(f"{request.param} did not start: {output}")
-                time.sleep(0.1)
-        yield base
+        procs.wait_until_serving(proc, port, "/", timeout=20)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        proc.stop()
+        for path in (proc.out_path, proc.err_path):
+            path.unlink(missing_ok=True)
 
 
 def test_hello_and_json(server: str) -> None:
@@ -108,6 +97,10 @@ def test_hello_and_json(server: str) -> None:
     data = requests.get(server + "/user/42").json()
     assert data["id"] == 42
     assert data["url"].endswith("/user/42")
+
+
+def test_async_view(server: str) -> None:
+    assert requests.get(server + "/async/7").json() == {"n": 7, "path": "/async/7"}
 
 
 def test_errors_and_methods(server: str) -> None:

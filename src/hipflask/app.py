@@ -420,12 +420,14 @@ class Flask(App):
             except RequestPath:
                 # Only the adapter knows the host and script root for the redirect URL.
                 adapter = ctx.url_adapter
-                assert adapter is not None
+                if adapter is None:
+                    raise t.cast(HTTPException, request.routing_exception) from None
                 request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
                 return
             if rule._needs_adapter:
                 adapter = ctx.url_adapter
-                assert adapter is not None
+                if adapter is None:
+                    raise t.cast(HTTPException, request.routing_exception)
                 request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
                 return
             request.url_rule = rule

@@ -30,15 +30,25 @@ def responder(f: t.Callable[..., WSGIApplication]) -> WSGIApplication:
 # -- host and URL ------------------------------------------------------------------------
 
 _host_re = re.compile(
-    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?", re.ASCII | re.IGNORECASE
+    r"(?:[a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]+))?", re.ASCII | re.IGNORECASE
 )
+
+
+def _host_is_valid(host: str) -> bool:
+    # A port past 65535 passes the character check but makes every URL built from the
+    # host unparsable (urllib raises ValueError), so it is refused here too.
+    match = _host_re.fullmatch(host)
+    if match is None:
+        return False
+    port = match.group(1)
+    return port is None or len(port) < 5 or int(port) <= 65535
 
 
 def host_is_trusted(hostname: str | None, trusted_list: t.Collection[str] | None = None) -> bool:
     """True if *hostname* (``host[:port]``) is made of valid characters and, when
     *trusted_list* is given, matches one of its names (a leading ``.`` matches
     subdomains too). The port is ignored."""
-    if not hostname or _host_re.fullmatch(hostname) is None:
+    if not hostname or not _host_is_valid(hostname):
         return False
     if hostname[0] == "[":
         hostname = hostname[: hostname.index("]") + 1]
@@ -65,7 +75,9 @@ def get_host(environ: WSGIEnvironment, trusted_hosts: t.Collection[str] | None =
     """The request's ``host[:port]``: the ``Host`` header, else ``SERVER_NAME`` and
     ``SERVER_PORT``; the scheme's default port is dropped.
 
-    A host made of invalid characters gives ``""`` (URL building then fails safely).
+    A host made of invalid characters, or with a port past 65535, gives ``""`` (URL
+    building then refuses it with a 400; Werkzeug keeps such a port, and its URLs then
+    raise ``ValueError``).
     With *trusted_hosts*, any other host raises :class:`~hipflask.exceptions.BadHost`
     (400; Werkzeug raises ``SecurityError``, also a 400).
     """
@@ -89,7 +101,7 @@ def get_host(environ: WSGIEnvironment, trusted_hosts: t.Collection[str] | None =
         host = host[:-4]
     # Hot path: no trusted list, a valid host: one precompiled fullmatch.
     if not trusted_hosts:
-        return host if _host_re.fullmatch(host) is not None else ""
+        return host if _host_is_valid(host) else ""
     if not host_is_trusted(host, trusted_hosts):
         raise BadHost(f"Host {host!r} is not trusted.")
     return host

@@ -139,6 +139,20 @@ def _declared_too_large(scope: Scope, limit: int | None) -> bool:
     return False
 
 
+def _has_no_body(scope: Scope) -> bool:
+    # An HTTP/1.x request without Content-Length or Transfer-Encoding has no body (RFC 9112
+    # section 6.3), so the first receive() can be skipped: on some servers (granian) that
+    # await is a large part of a small request's cost. HTTP/2 and 3 may send a body
+    # without either header, so they always receive; so do methods that usually carry a
+    # body, in case a server leaves the framing headers out of the scope.
+    if scope["method"] not in ("GET", "HEAD") or scope.get("http_version") not in ("1.1", "1.0"):
+        return False
+    for name, _ in scope["headers"]:
+        if name == b"content-length" or name == b"transfer-encoding":
+            return False
+    return True
+
+
 async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one HTTP request of *scope*."""
     app = asgi.app
@@ -146,7 +160,9 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
     limit: int | None = config["MAX_CONTENT_LENGTH"]
     too_large = _declared_too_large(scope, limit)
     body: t.IO[bytes] | None = None
-    if not too_large:
+    if not too_large and _has_no_body(scope):
+        body = io.BytesIO(b"")
+    elif not too_large:
         try:
             body, too_large = await read_body(
                 receive, limit, int(config.get("ASGI_BODY_MEMORY_LIMIT") or 1024 * 1024)

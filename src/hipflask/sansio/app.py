@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from ..config import Config, ConfigAttribute
 from ..ctx import _AppCtxGlobals
-from ..exceptions import Aborter, BadRequest, BadRequestKeyError
+from ..exceptions import Aborter, BadHost, BadRequest, BadRequestKeyError
 from ..flashing import get_flashed_messages
 from ..globals import _cv_app, _cv_request, _default_template_ctx_processor, g, request, session
 from ..helpers import get_debug_flag
@@ -438,6 +438,11 @@ class App(Scaffold):
                 # Refuse an untrusted Host (BadHost, 400) before any URL is matched or built
                 # from it: bind_to_environ below does not check it.
                 request.host  # noqa: B018
+            elif request.host == "" and request.environ.get("HTTP_HOST") is not None:
+                # A Host header that is not a host name (or is empty) would give URLs like
+                # "http:///a/" (Flask's choice); no URL can be built for it, so refuse it
+                # here, once, for redirects and url_for alike.
+                raise BadHost("The Host header is not a valid host name.")
             subdomain = None
             server_name = self.config["SERVER_NAME"]
             if self.url_map.host_matching:
@@ -498,6 +503,9 @@ class App(Scaffold):
         req_ctx = _cv_request.get(None)
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter
+            if url_adapter is None:
+                # The request's host could not be bound (BadHost): answer its 400.
+                raise t.cast(BadRequest, req_ctx.request.routing_exception)
             if endpoint[:1] == ".":
                 blueprint = req_ctx.request.blueprint
                 endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
@@ -520,7 +528,7 @@ class App(Scaffold):
             raise ValueError("When specifying '_scheme', '_external' must be True.")
         self.inject_url_defaults(endpoint, values)
         try:
-            rv = url_adapter.build(  # type: ignore[union-attr]
+            rv = url_adapter.build(
                 endpoint, values, method=_method, url_scheme=_scheme, force_external=_external
             )
         except BuildError as error:

@@ -1,5 +1,7 @@
 """The app the deployment tests serve with gunicorn, waitress and uvicorn."""
 
+import asyncio
+
 from hipflask import Flask, jsonify, request, session, stream_with_context
 from hipflask.middleware import ProxyFix
 from hipflask.utils import secure_filename
@@ -17,6 +19,12 @@ def index() -> str:
 @app.route("/user/<int:user_id>")
 def user(user_id: int) -> dict[str, object]:
     return {"id": user_id, "url": request.url, "remote": request.remote_addr}
+
+
+@app.route("/async/<int:n>")
+async def async_view(n: int) -> dict[str, object]:
+    await asyncio.sleep(0.01)
+    return {"n": n, "path": request.path}
 
 
 @app.post("/upload")
