@@ -33,6 +33,7 @@ from itsdangerous import (
 
 from .datastructures import CallbackDict
 from .json.tag import TaggedJSONSerializer
+from .session_cookie import CookieCodec
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterator, Mapping
@@ -353,6 +354,17 @@ class _SessionSerializer(URLSafeTimedSerializer):
         return signer
 
 
+def _vary_on_cookie(response: Response) -> None:
+    # Response.vary parses the header into a live set on every access; a response without a
+    # Vary header (the usual case) just gets one. Anything response-like without headers
+    # only needs the vary attribute, as in Flask.
+    headers = getattr(response, "headers", None)
+    if headers is None or "Vary" in headers:
+        response.vary.add("Cookie")
+    else:
+        headers["Vary"] = "Cookie"
+
+
 def _rejection_reason(exc: BadData) -> str:
     # Short, fixed texts: the cookie itself is client input and never goes into the log.
     if isinstance(exc, SignatureExpired):
@@ -386,6 +398,8 @@ class SecureCookieSessionInterface(SessionInterface):
     # One-entry cache of the signing serializer, keyed on everything that defines it: building
     # one costs a JSON dump (itsdangerous probes the serializer) on every request otherwise.
     _signing_cache: tuple[tuple[t.Any, ...], URLSafeTimedSerializer] | None = None
+    # The same for the direct codec (hipflask.session_cookie) of the default format.
+    _codec_cache: tuple[tuple[t.Any, ...], CookieCodec | bool] | None = None
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Return the itsdangerous serializer for ``app``, or None without a secret key."""
@@ -412,20 +426,64 @@ class SecureCookieSessionInterface(SessionInterface):
         self._signing_cache = (cache_key, signer)
         return signer
 
+    def _codec(self, app: Flask) -> CookieCodec | bool:
+        """The direct codec for the default format, False without a secret key, or True when
+        the settings are customised and itsdangerous must do the work."""
+        secret_key = app.secret_key
+        if not secret_key:
+            return False
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+        cache_key = (
+            fallbacks if type(fallbacks) is tuple else tuple(fallbacks),
+            secret_key,
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
+            self.serializer,
+        )
+        cached = self._codec_cache
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        codec: CookieCodec | bool = True
+        keys = (*cache_key[0], secret_key)
+        if (
+            type(self).get_signing_serializer is SecureCookieSessionInterface.get_signing_serializer
+            and self.key_derivation == "hmac"
+            and self.digest_method in (_sha1, hashlib.sha1)
+            and self.serializer is session_json_serializer
+            and isinstance(self.salt, (str, bytes))
+            and all(isinstance(key, (str, bytes)) for key in keys)
+        ):
+            try:
+                codec = CookieCodec(keys, self.salt, session_json_serializer)
+            except ValueError:  # no SHA-1 in this Python (FIPS): itsdangerous reports it
+                codec = True
+        self._codec_cache = (cache_key, codec)
+        return codec
+
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """Verify and load the session cookie; anything unreadable gives an empty session."""
-        signer = self.get_signing_serializer(app)
-        if signer is None:
+        codec = self._codec(app)
+        if codec is False:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data = signer.loads(value, max_age=max_age)
-        except BadData as exc:
-            app.logger.debug("Ignoring the session cookie: %s", _rejection_reason(exc))
-            return self.session_class()
+        if codec is not True:
+            ok, data = codec.loads(value, max_age)
+            if not ok:
+                app.logger.debug("Ignoring the session cookie: %s", data)
+                return self.session_class()
+        else:
+            signer = self.get_signing_serializer(app)
+            if signer is None:
+                return None
+            try:
+                data = signer.loads(value, max_age=max_age)
+            except BadData as exc:
+                app.logger.debug("Ignoring the session cookie: %s", _rejection_reason(exc))
+                return self.session_class()
         if not isinstance(data, dict):
             # Validly signed but not a session (the key and salt were reused elsewhere).
             app.logger.debug("Ignoring the session cookie: payload is not an object")
@@ -437,7 +495,7 @@ class SecureCookieSessionInterface(SessionInterface):
         # Read before anything below (which reads the session) can set it.
         accessed = session.accessed
         if accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
 
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
@@ -459,18 +517,26 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                response.vary.add("Cookie")
+                if not accessed:
+                    _vary_on_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
             return
 
-        signer = self.get_signing_serializer(app)
-        if signer is None:  # a custom null_session_class that is not a NullSession
+        codec = self._codec(app)
+        if codec is False:  # a custom null_session_class that is not a NullSession
             raise RuntimeError(_NO_SECRET_KEY)
+        if codec is True:
+            signer = self.get_signing_serializer(app)
+            if signer is None:
+                raise RuntimeError(_NO_SECRET_KEY)
+            value = signer.dumps(dict(session))
+        else:
+            value = codec.dumps(dict(session))
         response.set_cookie(
             name,
-            signer.dumps(dict(session)),
+            value,
             expires=self.get_expiration_time(app, session),
             httponly=httponly,
             domain=domain,
@@ -479,4 +545,5 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        response.vary.add("Cookie")
+        if not accessed:
+            _vary_on_cookie(response)

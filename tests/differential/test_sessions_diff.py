@@ -25,6 +25,8 @@ NOW = int(time.time())
 @pytest.fixture(autouse=True)
 def frozen_signing_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: NOW)
+    # hipflask signs the default format itself (hipflask.session_cookie), on its own clock.
+    monkeypatch.setattr("hipflask.session_cookie.now", lambda: NOW)
 
 
 def signed(data: Any, key: str | bytes = SEED_KEY, at: int = NOW) -> str:
