@@ -418,6 +418,20 @@ def _check_cookie_name(key: str) -> None:
         )
 
 
+_quoted_cookie_paths: dict[str, str] = {}
+
+
+def _quote_cookie_path(path: str) -> str:
+    # URL path-segment characters plus '%' (already quoted); never ';'. An app sets cookies
+    # on a handful of paths, every response: remembered (bounded) rather than requoted.
+    quoted = _quoted_cookie_paths.get(path)
+    if quoted is None:
+        quoted = quote(path, safe="%!$&'()*+,/:=@")
+        if len(_quoted_cookie_paths) < 256:
+            _quoted_cookie_paths[path] = quoted
+    return quoted
+
+
 def dump_cookie(
     key: str,
     value: str = "",
@@ -442,8 +456,7 @@ def dump_cookie(
     """
     _check_cookie_name(key)
     if path is not None:
-        # URL path-segment characters plus '%' (already quoted); never ';'.
-        path = quote(path, safe="%!$&'()*+,/:=@")
+        path = _quote_cookie_path(path)
     if domain:
         if _cookie_domain_forbidden.intersection(domain) or not domain.isprintable():
             raise ValueError(f"Cookie {key!r}: invalid domain {domain!r}.")

@@ -326,7 +326,8 @@ class Request:
         header = self.environ.get("HTTP_COOKIE")
         if not header:
             return self.dict_storage_class()
-        return self.dict_storage_class(http.parse_cookie(header).items(multi=True))
+        # Built once, straight into the storage class (no intermediate MultiDict).
+        return http.parse_cookie(header, cls=self.dict_storage_class)
 
     @property
     def content_type(self) -> str | None:

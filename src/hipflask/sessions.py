@@ -362,7 +362,7 @@ def _vary_on_cookie(response: Response) -> None:
     if headers is None or "Vary" in headers:
         response.vary.add("Cookie")
     else:
-        headers["Vary"] = "Cookie"
+        headers.add("Vary", "Cookie")  # absent: appending is setting
 
 
 def _rejection_reason(exc: BadData) -> str:
