@@ -79,6 +79,8 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+# The scanner of a default decoder: what json.loads(s) runs when given no options.
+_scan_once: t.Callable[[str, int], tuple[t.Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = {"separators": (",", ":")}
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _encode_basestring_ascii = json.encoder.encode_basestring_ascii
@@ -153,6 +155,18 @@ class DefaultJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """``json.loads``."""
+        if not kwargs and s.__class__ is str:
+            # The scanner json.loads ends up in, without the Python layers around it (the
+            # session cookie is parsed on every request that uses it). Anything it does not
+            # take whole (whitespace around, extra data, errors) goes through json.loads for
+            # the same result or the same error.
+            try:
+                obj, end = _scan_once(s, 0)
+            except StopIteration:
+                pass
+            else:
+                if end == len(s):
+                    return obj
         return json.loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:

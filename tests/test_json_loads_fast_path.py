@@ -1,0 +1,40 @@
+"""DefaultJSONProvider.loads scans plain text directly; it must behave exactly as json.loads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hipflask import Flask
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def outcome(loads: Any, text: str) -> tuple[str, Any]:
+    try:
+        return "ok", loads(text)
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+
+
+@given(JSON_VALUES, st.sampled_from(["", " ", "\n", "x", "}", ",1", "\ufeff"]), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_same_result_or_error_as_json_loads(value: Any, extra: str, before: bool) -> None:
+    provider = Flask(__name__).json
+    text = json.dumps(value)
+    text = extra + text if before else text + extra
+    assert outcome(provider.loads, text) == outcome(json.loads, text)
+
+
+@given(st.text(alphabet='{}[]",:0123456789.eE-+ tfnrulsa\\u', max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_text(text: str) -> None:
+    provider = Flask(__name__).json
+    assert outcome(provider.loads, text) == outcome(json.loads, text)
