@@ -313,6 +313,7 @@ def test_tampered_cookie_same_outcome_never_raises(name: str) -> None:
         assert ours == {}
 
 
+@pytest.mark.filterwarnings("ignore:The 'session' cookie is:UserWarning")  # "oversized"
 def test_tampered_cookie_through_a_request_is_a_fresh_session() -> None:
     app = make_app(hipflask)
 
