@@ -4,7 +4,9 @@ The default :class:`SecureCookieSessionInterface` stores the whole session in on
 (not encrypted) with itsdangerous: the user can read it but not change it without the secret key.
 Its format is Flask's exactly (salt ``"cookie-session"``, HMAC-SHA1 key derivation, the tagged
 JSON of :mod:`hipflask.json.tag`), so Flask and hipflask apps sharing a secret key read each
-other's session cookies.
+other's session cookies. With those default settings :mod:`hipflask.session_cookie` signs and
+verifies the cookie itself (same bytes, a fraction of the time); an interface that changes the
+digest, key derivation, serializer or ``get_signing_serializer`` goes through itsdangerous.
 
 How the core uses this module (see ``hipflask.ctx``): the session is opened lazily, the first time
 ``session`` is touched, by calling :meth:`SessionInterface.open_session`; when the request ends
