@@ -168,7 +168,11 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
             return
     environ = scope_to_environ(scope, body)
     loop = asyncio.get_running_loop()
-    loop_token = _cv_loop.set((loop, threading.get_ident()))
+    mark = asgi._loop_mark
+    if mark is None or mark[0] is not loop or mark[1] != threading.get_ident():
+        # One tuple per loop (not per request) for the bridge to find the loop with.
+        mark = asgi._loop_mark = (loop, threading.get_ident())
+    loop_token = _cv_loop.set(mark)
     try:
         wrapped = app.__dict__.get("wsgi_app")
         ctx = None
@@ -183,7 +187,8 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
             else:
                 request = ctx.request
                 if request.routing_exception is None:
-                    view = app.view_functions.get(t.cast(t.Any, request.url_rule).endpoint)
+                    rule: t.Any = request.url_rule
+                    view = app.view_functions.get(rule.endpoint)
                     if view is None or not asgi.is_async(view):
                         ctx = None
         if ctx is not None:
@@ -390,12 +395,16 @@ async def _full_dispatch(asgi: ASGIApp, ctx: RequestContext) -> Response:
         if rv is None:
             if request.routing_exception is not None:
                 app.raise_routing_exception(request)
-            rule = t.cast(t.Any, request.url_rule)
+            rule: t.Any = request.url_rule
             if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 rv = app.make_default_options_response()
             else:
                 view = app.view_functions[rule.endpoint]
-                rv = await asgi.call(view, **t.cast("dict[str, t.Any]", request.view_args))
+                view_args: t.Any = request.view_args
+                if asgi.is_async(view):
+                    rv = await view(**view_args)
+                else:
+                    rv = await asgi.run_sync(view, **view_args)
     except Exception as e:
         rv = await _handle_user_exception(asgi, ctx, e)
     return await _finalize(asgi, ctx, rv)
