@@ -497,7 +497,7 @@ async def _send_response(
         await send(
             {
                 "type": "http.response.body",
-                "body": body[0] if len(body) == 1 else b"".join(body),
+                "body": body[0] if len(body) == 1 and type(body[0]) is bytes else b"".join(body),
                 "more_body": False,
             }
         )

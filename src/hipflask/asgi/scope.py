@@ -72,7 +72,7 @@ def scope_to_environ(
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": server[0] if server else "localhost",
         "SERVER_PORT": str(server[1]) if server and server[1] is not None else "80",
-        "SERVER_PROTOCOL": "HTTP/" + scope.get("http_version", "1.1"),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme or scope.get("scheme") or "http",
         "wsgi.input": body if body is not None else io.BytesIO(),
