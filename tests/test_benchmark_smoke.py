@@ -63,6 +63,17 @@ def test_in_process_benchmark_measures_every_scenario_and_framework() -> None:
         assert target in out
 
 
+def test_in_process_asgi_benchmark_reports_every_scenario() -> None:
+    out = _run("bench_asgi.py", "--quick")
+    header = next(line for line in out.splitlines() if line.startswith("| scenario |"))
+    assert "hipflask" in header and "starlette" in header and "raw" in header
+    for scenario in ("hello world", "int path parameter + JSON"):
+        row = next(line for line in out.splitlines() if line.startswith(f"| {scenario} |"))
+        cells = [cell.strip() for cell in row.split("|")[1:-1]]
+        # three times and two ratios, every one a positive number
+        assert len(cells) == 6 and all(float(cell) > 0 for cell in cells[1:]), row
+
+
 def test_startup_benchmark_compares_import_time_and_memory() -> None:
     out = _run("bench_startup.py", "--runs", "1")
     assert "| hipflask |" in out and "| flask |" in out

@@ -69,6 +69,8 @@ class ASGIApp:
         self._is_async: dict[t.Any, bool] = {}
         self._views_seen = -1
         self._has_async_views = False
+        #: ``(loop, thread id)`` last served, the value of the bridge's loop variable.
+        self._loop_mark: tuple[asyncio.AbstractEventLoop, int] | None = None
         cls = type(app)
         #: Whether async views may run on the native path (not when the app class
         #: overrides the request-path methods that path stands in for).

@@ -130,27 +130,24 @@ async def read_body(
     return spool, False
 
 
-def _declared_too_large(scope: Scope, limit: int | None) -> bool:
-    if limit is None:
-        return False
+def _framing(scope: Scope, limit: int | None) -> tuple[bool, bool]:
+    """``(too_large, no_body)`` from one pass over the request headers.
+
+    *too_large*: a declared ``Content-Length`` over *limit*. *no_body*: an HTTP/1.x request
+    without Content-Length or Transfer-Encoding has no body (RFC 9112 section 6.3), so the
+    first ``receive()`` can be skipped: on some servers (granian) that await is a large part
+    of a small request's cost. HTTP/2 and 3 may send a body without either header, so they
+    always receive; so do methods that usually carry a body, in case a server leaves the
+    framing headers out of the scope.
+    """
+    no_body = scope["method"] in ("GET", "HEAD") and scope.get("http_version") in ("1.1", "1.0")
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return value.isdigit() and int(value) > limit
-    return False
-
-
-def _has_no_body(scope: Scope) -> bool:
-    # An HTTP/1.x request without Content-Length or Transfer-Encoding has no body (RFC 9112
-    # section 6.3), so the first receive() can be skipped: on some servers (granian) that
-    # await is a large part of a small request's cost. HTTP/2 and 3 may send a body
-    # without either header, so they always receive; so do methods that usually carry a
-    # body, in case a server leaves the framing headers out of the scope.
-    if scope["method"] not in ("GET", "HEAD") or scope.get("http_version") not in ("1.1", "1.0"):
-        return False
-    for name, _ in scope["headers"]:
-        if name == b"content-length" or name == b"transfer-encoding":
-            return False
-    return True
+            too_large = limit is not None and value.isdigit() and int(value) > limit
+            return too_large, False
+        if name == b"transfer-encoding":
+            no_body = False
+    return False, no_body
 
 
 async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,10 +155,10 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
     app = asgi.app
     config = app.config
     limit: int | None = config["MAX_CONTENT_LENGTH"]
-    too_large = _declared_too_large(scope, limit)
+    too_large, no_body = _framing(scope, limit)
     body: t.IO[bytes] | None = None
-    if not too_large and _has_no_body(scope):
-        body = io.BytesIO(b"")
+    if no_body:
+        body = io.BytesIO()
     elif not too_large:
         try:
             body, too_large = await read_body(
@@ -171,7 +168,11 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
             return
     environ = scope_to_environ(scope, body)
     loop = asyncio.get_running_loop()
-    loop_token = _cv_loop.set((loop, threading.get_ident()))
+    mark = asgi._loop_mark
+    if mark is None or mark[0] is not loop or mark[1] != threading.get_ident():
+        # One tuple per loop (not per request) for the bridge to find the loop with.
+        mark = asgi._loop_mark = (loop, threading.get_ident())
+    loop_token = _cv_loop.set(mark)
     try:
         wrapped = app.__dict__.get("wsgi_app")
         ctx = None
@@ -186,7 +187,8 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
             else:
                 request = ctx.request
                 if request.routing_exception is None:
-                    view = app.view_functions.get(t.cast(t.Any, request.url_rule).endpoint)
+                    rule: t.Any = request.url_rule
+                    view = app.view_functions.get(rule.endpoint)
                     if view is None or not asgi.is_async(view):
                         ctx = None
         if ctx is not None:
@@ -230,6 +232,26 @@ def _prepare(
     """``(status, headers, body)`` of *response*: its WSGI app iterable, or the response
     itself when its body is an async iterator (streamed on the loop)."""
     body = response.response
+    if (
+        type(body) is list
+        and len(body) == 1
+        and type(body[0]) is bytes
+        and response._plain_wsgi
+        and not response._on_close
+        and response._status_code >= 200
+        and response._status_code not in _EMPTY_BODY_STATUS
+        and environ["REQUEST_METHOD"] != "HEAD"
+    ):
+        # The usual answer (one measured bytes chunk, nothing to close): what
+        # ``Response.__call__`` would pass to start_response, without the capture closure.
+        header_list = response.headers._list
+        if not (
+            len(header_list) == 2
+            and header_list[1][0] == "Content-Length"
+            and header_list[0][0] == "Content-Type"
+        ):
+            header_list = response.get_wsgi_headers(environ)._list
+        return response._status_code, header_list, body
     if hasattr(body, "__aiter__") and not isinstance(body, (list, tuple)):
         headers = response.get_wsgi_headers(environ)
         status = response.status_code
@@ -343,9 +365,7 @@ async def _native_cycle(
                 await asgi.run_sync(ctx.pop, error)
             else:
                 ctx.pop(error)
-        await _send_response(
-            asgi, status, headers, body, contextvars.copy_context().run, receive, send
-        )
+        await _send_response(asgi, status, headers, body, None, receive, send)
     finally:
         _cv_app.reset(app_base)
         _cv_request.reset(req_base)
@@ -375,12 +395,16 @@ async def _full_dispatch(asgi: ASGIApp, ctx: RequestContext) -> Response:
         if rv is None:
             if request.routing_exception is not None:
                 app.raise_routing_exception(request)
-            rule = t.cast(t.Any, request.url_rule)
+            rule: t.Any = request.url_rule
             if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 rv = app.make_default_options_response()
             else:
                 view = app.view_functions[rule.endpoint]
-                rv = await asgi.call(view, **t.cast("dict[str, t.Any]", request.view_args))
+                view_args: t.Any = request.view_args
+                if asgi.is_async(view):
+                    rv = await view(**view_args)
+                else:
+                    rv = await asgi.run_sync(view, **view_args)
     except Exception as e:
         rv = await _handle_user_exception(asgi, ctx, e)
     return await _finalize(asgi, ctx, rv)
@@ -462,20 +486,58 @@ async def _send_response(
     status: int,
     header_list: list[tuple[str, str]],
     body: t.Any,
-    run: t.Callable[..., t.Any],
+    run: t.Callable[..., t.Any] | None,
     receive: Receive,
     send: Send,
 ) -> None:
-    """Send the response; *run* is the context the body's sync code runs in."""
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in header_list]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    """Send the response; *run* is the context the body's sync code runs in (None: a copy
+    of the current one, taken only when a body needs it)."""
+    await send({"type": "http.response.start", "status": status, "headers": _encode(header_list)})
     if type(body) is list:
-        await send({"type": "http.response.body", "body": b"".join(body), "more_body": False})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": body[0] if len(body) == 1 and type(body[0]) is bytes else b"".join(body),
+                "more_body": False,
+            }
+        )
         return
     if type(body) is _AsyncBody:
         await _send_async_body(body, receive, send)
         return
+    if run is None:
+        run = contextvars.copy_context().run
     await _send_sync_body(asgi, body, run, receive, send)
+
+
+#: Encoded header names (``Content-Type`` -> ``b"content-type"``); bounded like the
+#: environ key cache in :mod:`~hipflask.asgi.scope`.
+_NAMES: dict[str, bytes] = {}
+#: Encoded values of Content-Type and Content-Length, which repeat across responses.
+_VALUES: dict[str, bytes] = {}
+_CACHE_MAX = 512
+_CACHED_VALUE_NAMES = frozenset(("Content-Type", "Content-Length"))
+
+
+def _encode(header_list: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """The ``http.response.start`` header list: lower-case latin-1 bytes."""
+    names = _NAMES
+    values = _VALUES
+    out = []
+    for key, value in header_list:
+        name = names.get(key)
+        if name is None:
+            name = key.lower().encode("latin-1")
+            if len(names) < _CACHE_MAX:
+                names[key] = name
+        raw = values.get(value)
+        if raw is None:
+            raw = value.encode("latin-1")
+            # Only values that repeat: not cookies, ETags and the like.
+            if key in _CACHED_VALUE_NAMES and len(values) < _CACHE_MAX:
+                values[value] = raw
+        out.append((name, raw))
+    return out
 
 
 async def _send_sync_body(

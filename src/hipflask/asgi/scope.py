@@ -25,6 +25,28 @@ import typing as t
 Scope = t.MutableMapping[str, t.Any]
 
 
+#: Header name bytes -> environ key (None for a name with ``_``, which is dropped). A
+#: server sends the same few names over and over, so the decode/upper/replace is done once
+#: per name; the cache is bounded so that a client inventing names cannot grow it forever.
+_HEADER_KEYS: dict[bytes, str | None] = {}
+_HEADER_KEYS_MAX = 1024
+
+
+def _header_key(raw_name: bytes) -> str | None:
+    name = raw_name.decode("latin-1").lower()
+    if "_" in name:
+        key = None
+    elif name == "content-type":
+        key = "CONTENT_TYPE"
+    elif name == "content-length":
+        key = "CONTENT_LENGTH"
+    else:
+        key = "HTTP_" + name.upper().replace("-", "_")
+    if len(_HEADER_KEYS) < _HEADER_KEYS_MAX:
+        _HEADER_KEYS[raw_name] = key
+    return key
+
+
 def scope_to_environ(
     scope: Scope, body: t.IO[bytes] | None, scheme: str | None = None
 ) -> dict[str, t.Any]:
@@ -34,23 +56,23 @@ def scope_to_environ(
     """
     root_path: str = scope.get("root_path") or ""
     path: str = scope["path"]
-    if root_path and path.startswith(root_path):
-        rest = path[len(root_path) :]
-        if not rest or rest[0] == "/":
-            path = rest
+    if root_path:
+        if path.startswith(root_path):
+            rest = path[len(root_path) :]
+            if not rest or rest[0] == "/":
+                path = rest
+        if not root_path.isascii():
+            root_path = root_path.encode().decode("latin-1")
     server = scope.get("server")
     client = scope.get("client")
     environ: dict[str, t.Any] = {
         "REQUEST_METHOD": scope.get("method", "GET"),
-        "SCRIPT_NAME": root_path.encode().decode("latin-1")
-        if not root_path.isascii()
-        else root_path,
+        "SCRIPT_NAME": root_path,
         "PATH_INFO": path if path.isascii() else path.encode().decode("latin-1"),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": server[0] if server else "localhost",
         "SERVER_PORT": str(server[1]) if server and server[1] is not None else "80",
         "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "REMOTE_ADDR": client[0] if client else None,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme or scope.get("scheme") or "http",
         "wsgi.input": body if body is not None else io.BytesIO(),
@@ -62,19 +84,15 @@ def scope_to_environ(
         "asgi.scope": scope,
     }
     if client:
+        environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
-    else:
-        del environ["REMOTE_ADDR"]
+    keys = _HEADER_KEYS
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        if "_" in name:
+        key = keys.get(raw_name, "")
+        if key == "":
+            key = _header_key(raw_name)
+        if key is None:
             continue
-        if name == "content-type":
-            key = "CONTENT_TYPE"
-        elif name == "content-length":
-            key = "CONTENT_LENGTH"
-        else:
-            key = "HTTP_" + name.upper().replace("-", "_")
         value = raw_value.decode("latin-1")
         if key in environ:
             value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
