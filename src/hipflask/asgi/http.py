@@ -479,6 +479,9 @@ async def _wait_disconnect(receive: Receive) -> None:
         message = await receive()
         if message["type"] == "http.disconnect":
             return
+        # The body was read before dispatch, so anything else is stray; yield to the loop
+        # so that a receive() which answers without waiting cannot starve the response.
+        await asyncio.sleep(0)
 
 
 async def _send_response(
