@@ -533,6 +533,13 @@ class Flask(App):
             for name in chain(ctx.request.blueprints, (None,)):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = self.ensure_sync(func)(response)
+        self._save_session(ctx, response)
+        return response
+
+    def _save_session(self, ctx: RequestContext, response: Response) -> None:
+        """Save the session into *response*, if the request used one (a request that sent a
+        cookie opens it here, so an expired cookie is refreshed or cleared as in Flask).
+        Shared by the WSGI and ASGI paths."""
         session = ctx._session
         if session is None and "HTTP_COOKIE" in ctx.request.environ:
             session = ctx.open_session()
@@ -540,7 +547,6 @@ class Flask(App):
             interface = self.session_interface
             if not interface.is_null_session(session):
                 interface.save_session(self, session, response)
-        return response
 
     def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Run ``teardown_request`` functions (blueprints first, in reverse order)."""

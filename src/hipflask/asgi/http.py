@@ -455,13 +455,7 @@ async def _finalize(
             for name in (*ctx.request.blueprints, None):
                 for func in reversed(app.after_request_funcs.get(name, ())):
                     response = await asgi.call(func, response)
-        session = ctx._session
-        if session is None and "HTTP_COOKIE" in ctx.request.environ:
-            session = ctx.open_session()
-        if session is not None:
-            interface = app.session_interface
-            if not interface.is_null_session(session):
-                interface.save_session(app, session, response)
+        app._save_session(ctx, response)
         if request_finished.receivers:
             request_finished.send(app, _async_wrapper=app.ensure_sync, response=response)
     except Exception:
