@@ -44,6 +44,7 @@ import tempfile
 import threading
 import typing as t
 
+from ..ctx import AppContext, RequestContext
 from ..exceptions import (
     BadRequestKeyError,
     HTTPException,
@@ -52,12 +53,20 @@ from ..exceptions import (
 )
 from ..globals import _cv_app, _cv_request
 from ..routing import RoutingException
-from ..signals import got_request_exception, request_finished, request_started
+from ..signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from .bridge import _cv_loop
 from .scope import scope_to_environ
 
 if t.TYPE_CHECKING:
-    from ..ctx import RequestContext
+    from ..app import Flask
     from ..wrappers import Response
     from .app import ASGIApp, Receive, Scope, Send
 
@@ -130,24 +139,25 @@ async def read_body(
     return spool, False
 
 
-def _framing(scope: Scope, limit: int | None) -> tuple[bool, bool]:
-    """``(too_large, no_body)`` from one pass over the request headers.
+def _framing(environ: dict[str, t.Any], limit: int | None) -> tuple[bool, bool]:
+    """``(too_large, no_body)`` from the request's framing headers, read in *environ*.
 
     *too_large*: a declared ``Content-Length`` over *limit*. *no_body*: an HTTP/1.x request
     without Content-Length or Transfer-Encoding has no body (RFC 9112 section 6.3), so the
     first ``receive()`` can be skipped: on some servers (granian) that await is a large part
     of a small request's cost. HTTP/2 and 3 may send a body without either header, so they
     always receive; so do methods that usually carry a body, in case a server leaves the
-    framing headers out of the scope.
+    framing headers out of the scope. (A repeated or malformed Content-Length is not
+    "too large" here; the body is then received with the limit enforced as it arrives.)
     """
-    no_body = scope["method"] in ("GET", "HEAD") and scope.get("http_version") in ("1.1", "1.0")
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            too_large = limit is not None and value.isdigit() and int(value) > limit
-            return too_large, False
-        if name == b"transfer-encoding":
-            no_body = False
-    return False, no_body
+    length = environ.get("CONTENT_LENGTH")
+    if length is not None:
+        return limit is not None and length.isdigit() and int(length) > limit, False
+    return False, (
+        environ["REQUEST_METHOD"] in ("GET", "HEAD")
+        and environ["SERVER_PROTOCOL"] in ("HTTP/1.1", "HTTP/1.0")
+        and "HTTP_TRANSFER_ENCODING" not in environ
+    )
 
 
 async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
@@ -155,18 +165,19 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
     app = asgi.app
     config = app.config
     limit: int | None = config["MAX_CONTENT_LENGTH"]
-    too_large, no_body = _framing(scope, limit)
-    body: t.IO[bytes] | None = None
-    if no_body:
-        body = io.BytesIO()
-    elif not too_large:
+    # The environ first (its input an empty body): its keys give the framing headers.
+    environ = scope_to_environ(scope, None)
+    too_large, no_body = _framing(environ, limit)
+    body: t.IO[bytes] = environ["wsgi.input"]
+    if not no_body and not too_large:
         try:
-            body, too_large = await read_body(
+            received, too_large = await read_body(
                 receive, limit, int(config.get("ASGI_BODY_MEMORY_LIMIT") or 1024 * 1024)
             )
         except _Disconnected:
             return
-    environ = scope_to_environ(scope, body)
+        if received is not None:  # (None: refused for its size, the input stays empty)
+            body = environ["wsgi.input"] = received
     loop = asyncio.get_running_loop()
     mark = asgi._loop_mark
     if mark is None or mark[0] is not loop or mark[1] != threading.get_ident():
@@ -179,20 +190,30 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
         if wrapped is None and asgi.native_ok and asgi.has_async_views():
             # Match here to see whether the view is async (only apps that have async
             # views pay for this; the match is kept, push() does not repeat it).
-            ctx = app.request_context(environ)
+            # ``native_ok`` means request_context() is Flask's own, so it is not called.
+            request = app.request_class(environ)
+            ctx = RequestContext(app, environ, request)
+            view: t.Any = None
             try:
-                ctx.match_request()
+                app._match_request(ctx)
             except Exception:
                 ctx = None  # e.g. a converter needing an app context: the sync path has one
             else:
-                request = ctx.request
                 if request.routing_exception is None:
                     rule: t.Any = request.url_rule
                     view = app.view_functions.get(rule.endpoint)
                     if view is None or not asgi.is_async(view):
                         ctx = None
         if ctx is not None:
-            await _native_cycle(asgi, ctx, environ, too_large, receive, send)
+            if (
+                view is not None  # None: a routing error, which the general path raises
+                and not too_large
+                and request.method != "OPTIONS"
+                and _hookless(app)
+            ):
+                await _inline_cycle(asgi, ctx, view, environ, receive, send)
+            else:
+                await _native_cycle(asgi, ctx, environ, too_large, receive, send)
             return
         if too_large and wrapped is not None:
             environ["wsgi.input"] = _TooLargeInput()
@@ -203,8 +224,7 @@ async def handle_http(asgi: ASGIApp, scope: Scope, receive: Receive, send: Send)
         await _send_response(asgi, status, headers, app_iter, run, receive, send)
     finally:
         _cv_loop.reset(loop_token)
-        if body is not None:
-            body.close()
+        body.close()
 
 
 # -- the synchronous cycle (one pool call) -----------------------------------------------------
@@ -369,6 +389,90 @@ async def _native_cycle(
     finally:
         _cv_app.reset(app_base)
         _cv_request.reset(req_base)
+
+
+def _hookless(app: Flask) -> bool:
+    """Whether a request of *app* has no hook, signal or teardown to run around its view."""
+    return not (
+        app.before_request_funcs
+        or app.url_value_preprocessors
+        or app.after_request_funcs
+        or app.teardown_request_funcs
+        or app.teardown_appcontext_funcs
+        or request_started.receivers
+        or request_finished.receivers
+        or request_tearing_down.receivers
+        or appcontext_pushed.receivers
+        or appcontext_popped.receivers
+        or appcontext_tearing_down.receivers
+    )
+
+
+async def _inline_cycle(
+    asgi: ASGIApp,
+    ctx: RequestContext,
+    view: t.Callable[..., t.Awaitable[t.Any]],
+    environ: dict[str, t.Any],
+    receive: Receive,
+    send: Send,
+) -> None:
+    """:func:`_native_cycle` for an async view of a :func:`_hookless` app, written out in
+    one coroutine: the same steps in the same order, without the calls and coroutine
+    frames between them (``Flask._wsgi_app_inline`` is the WSGI twin, and says why).
+
+    The context push and pop are the plain ``ContextVar`` sets and resets they come down to
+    when nothing listens; anything unusual on the way out (a view that left a context of
+    its own pushed) goes through ``RequestContext.pop``.
+    """
+    app = asgi.app
+    request = ctx.request
+    app_ctx = AppContext(app)
+    app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    error: BaseException | None = None
+    try:
+        try:
+            app._got_first_request = True
+            try:
+                rv = await view(**request.view_args)  # type: ignore[arg-type]
+            except Exception as e:
+                rv = await _handle_user_exception(asgi, ctx, e)
+            response = app.response_class(rv) if type(rv) is str else app.make_response(rv)
+            for func in ctx._after_request_functions:  # after_this_request()
+                response = await asgi.call(func, response)
+            if ctx._session is not None or "HTTP_COOKIE" in environ:
+                app._save_session(ctx, response)
+        except Exception as e:
+            error = e
+            response = await _handle_exception(asgi, ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _prepare(response, environ)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        if (
+            len(ctx._cv_tokens) == 1
+            and len(app_ctx._cv_tokens) == 1
+            and _cv_request.get(None) is ctx
+            and _cv_app.get(None) is app_ctx
+        ):
+            # (Plain resets: the tokens were made in this task's own context, the one
+            # case where ``ctx._reset``'s fallback is never needed.)
+            try:
+                request.close()
+            finally:
+                _cv_request.reset(ctx._cv_tokens.pop()[0])
+                environ["werkzeug.request"] = None
+                _cv_app.reset(app_ctx._cv_tokens.pop())
+        else:
+            ctx.pop(error)
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
+        await send({"type": "http.response.body", "body": body[0], "more_body": False})
+    else:
+        await _send_response(asgi, status, headers, body, None, receive, send)
 
 
 async def _full_dispatch(asgi: ASGIApp, ctx: RequestContext) -> Response:
