@@ -119,3 +119,62 @@ def test_a_request_inside_an_active_app_context_keeps_it() -> None:
     with app.app_context() as outer:
         assert app.test_client().get("/").status_code == 200
         assert _cv_app.get() is outer
+
+
+def test_a_text_answer_without_a_response_object_sends_what_one_would() -> None:
+    """A plain ``str`` from a hook-free view is sent without building a Response; the
+    answer is the one a Response would give, HEAD included."""
+    app = _app()
+
+    @app.route("/unicode")
+    def unicode_text() -> str:
+        return "héllo"
+
+    client = app.test_client()
+    direct = client.get("/unicode")
+    built = app.make_response("héllo")
+    assert direct.status == built.status == "200 OK"
+    assert direct.data == built.data == "héllo".encode()
+    assert direct.headers.to_wsgi_list() == built.headers.to_wsgi_list()
+    head = client.head("/unicode")
+    assert head.data == b""
+    assert head.headers["Content-Length"] == str(len("héllo".encode()))
+
+
+def test_a_custom_response_class_is_still_built() -> None:
+    class Tagged(hipflask.Response):
+        default_mimetype = "text/plain"
+
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Tagged"] = "yes"
+
+    app = _app()
+    app.response_class = Tagged
+    r = app.test_client().get("/")
+    assert r.headers["X-Tagged"] == "yes"
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_middleware_and_an_overridden_wsgi_app_are_called() -> None:
+    app = _app()
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def middleware(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        seen.append("middleware")
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert app.test_client().get("/").status_code == 200
+    assert seen == ["middleware"]
+
+    class Wrapped(hipflask.Flask):
+        def wsgi_app(self, environ: t.Any, start_response: t.Any) -> t.Any:
+            seen.append("override")
+            return super().wsgi_app(environ, start_response)
+
+    other = Wrapped(__name__)
+    other.route("/")(lambda: "x")
+    assert other.test_client().get("/").text == "x"
+    assert seen == ["middleware", "override"]

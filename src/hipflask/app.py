@@ -24,7 +24,7 @@ import weakref
 from inspect import iscoroutinefunction
 from itertools import chain
 
-from .ctx import AppContext, RequestContext, _reset
+from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -86,6 +86,10 @@ class Flask(App):
     #: Whether :meth:`wsgi_app` may run :meth:`_wsgi_app_inline`: every method that one
     #: inlines is Flask's own (a subclass overriding one gets the general path).
     _inline_wsgi = True
+    #: Whether :meth:`__call__` may go straight to :meth:`_wsgi_app_inline`: also
+    #: :meth:`wsgi_app` is Flask's own (an instance attribute, i.e. middleware, is checked
+    #: per call).
+    _inline_call = True
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,6 +115,7 @@ class Flask(App):
                 "_match_request",
             )
         )
+        cls._inline_call = cls._inline_wsgi and cls.wsgi_app is Flask.wsgi_app
 
     def __init__(
         self,
@@ -248,6 +253,15 @@ class Flask(App):
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> cabc.Iterable[bytes]:
         """The WSGI entry point; calls :attr:`wsgi_app`, which middleware may wrap."""
+        if (
+            self._inline_call
+            and "wsgi_app" not in self.__dict__
+            and _cv_app.get(None) is None
+            and not appcontext_pushed.receivers
+            and not appcontext_popped.receivers
+        ):
+            # What wsgi_app() would do, one call sooner (see there).
+            return self._wsgi_app_inline(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(
@@ -332,6 +346,20 @@ class Flask(App):
                         rv = self.handle_user_exception(e)
                     # finalize_request(): process_response() only when it has work to do
                     # (see there: after-request functions, or a session to save).
+                    if (
+                        type(rv) is str
+                        and self.response_class is Response
+                        and request.method != "HEAD"
+                        and not ctx._after_request_functions
+                        and not self.after_request_funcs
+                        and ctx._session is None
+                        and "HTTP_COOKIE" not in environ
+                        and not request_finished.receivers
+                    ):
+                        # Nothing can see the response object: send what it would send.
+                        body = rv.encode()
+                        start_response("200 OK", Response.text_header_list(body))
+                        return [body]
                     if type(rv) is str:
                         response = self.response_class(rv)
                     else:
@@ -372,13 +400,14 @@ class Flask(App):
                 and not appcontext_tearing_down.receivers
                 and not appcontext_popped.receivers
             ):
-                # RequestContext.pop() and AppContext.pop() with no teardown to run.
+                # RequestContext.pop() and AppContext.pop() with no teardown to run; plain
+                # resets, as the tokens were made in this same call's context.
                 try:
                     ctx.request.close()
                 finally:
-                    _reset(_cv_request, ctx._cv_tokens.pop()[0])
+                    _cv_request.reset(ctx._cv_tokens.pop()[0])
                     environ["werkzeug.request"] = None
-                    _reset(_cv_app, app_ctx._cv_tokens.pop())
+                    _cv_app.reset(app_ctx._cv_tokens.pop())
             else:
                 ctx.pop(error)
 

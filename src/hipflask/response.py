@@ -198,6 +198,23 @@ class Response:
         else:
             self.response = response
 
+    @classmethod
+    def text_header_list(cls, body: bytes) -> list[tuple[str, str]]:
+        """The headers ``cls(text)`` sends for a text body that encodes to *body*.
+
+        The request paths answer a view's plain ``str`` with this list when nothing (no
+        after-request function, session or signal) could see the response object, so they
+        need not build one: the object would only be read back into this same list.
+        """
+        mimetype = cls.default_mimetype
+        length = ("Content-Length", str(len(body)))
+        if mimetype is None:
+            return [length]
+        return [
+            ("Content-Type", _content_types.get(mimetype) or _content_type_for(mimetype)),
+            length,
+        ]
+
     def __repr__(self) -> str:
         if self.is_sequence:
             body = f"{self.calculate_content_length()} bytes"

@@ -62,12 +62,12 @@ from ..signals import (
     request_started,
     request_tearing_down,
 )
+from ..wrappers import Response
 from .bridge import _cv_loop
 from .scope import scope_to_environ
 
 if t.TYPE_CHECKING:
     from ..app import Flask
-    from ..wrappers import Response
     from .app import ASGIApp, Receive, Scope, Send
 
 _END = object()
@@ -430,6 +430,7 @@ async def _inline_cycle(
     app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
     ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
     error: BaseException | None = None
+    text: bytes | None = None  # the body of a plain text answer sent without a Response
     try:
         try:
             app._got_first_request = True
@@ -437,18 +438,31 @@ async def _inline_cycle(
                 rv = await view(**request.view_args)  # type: ignore[arg-type]
             except Exception as e:
                 rv = await _handle_user_exception(asgi, ctx, e)
-            response = app.response_class(rv) if type(rv) is str else app.make_response(rv)
-            for func in ctx._after_request_functions:  # after_this_request()
-                response = await asgi.call(func, response)
-            if ctx._session is not None or "HTTP_COOKIE" in environ:
-                app._save_session(ctx, response)
+            if (
+                type(rv) is str
+                and app.response_class is Response
+                and request.method != "HEAD"
+                and not ctx._after_request_functions
+                and ctx._session is None
+                and "HTTP_COOKIE" not in environ
+            ):
+                # Nothing can see the response object: send what it would send.
+                text = rv.encode()
+            else:
+                response = app.response_class(rv) if type(rv) is str else app.make_response(rv)
+                for func in ctx._after_request_functions:  # after_this_request()
+                    response = await asgi.call(func, response)
+                if ctx._session is not None or "HTTP_COOKIE" in environ:
+                    app._save_session(ctx, response)
         except Exception as e:
             error = e
+            text = None
             response = await _handle_exception(asgi, ctx, e)
         except BaseException:
             error = sys.exc_info()[1]
             raise
-        status, headers, body = _prepare(response, environ)
+        if text is None:
+            status, headers, body = _prepare(response, environ)
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None
@@ -468,6 +482,8 @@ async def _inline_cycle(
                 _cv_app.reset(app_ctx._cv_tokens.pop())
         else:
             ctx.pop(error)
+    if text is not None:
+        status, headers, body = 200, Response.text_header_list(text), [text]
     if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
         await send({"type": "http.response.body", "body": body[0], "more_body": False})
