@@ -38,3 +38,27 @@ def test_same_result_or_error_as_json_loads(value: Any, extra: str, before: bool
 def test_arbitrary_text(text: str) -> None:
     provider = Flask(__name__).json
     assert outcome(provider.loads, text) == outcome(json.loads, text)
+
+
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]
+
+
+@given(
+    JSON_VALUES,
+    st.sampled_from(ENCODINGS),
+    st.sampled_from([b"", b" ", b"x", b"\xff", b"\xed\xa0\x80"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_bytes_same_result_or_error_as_json_loads(value: Any, encoding: str, extra: bytes) -> None:
+    """Request bodies arrive as bytes: UTF-8 ones are decoded by the fast path, the rest
+    (BOMs, UTF-16/32, invalid UTF-8, lone surrogates) must give json.loads' answer."""
+    provider = Flask(__name__).json
+    data = json.dumps(value, ensure_ascii=False).encode(encoding, "surrogatepass") + extra
+    assert outcome(provider.loads, data) == outcome(json.loads, data)
+
+
+@given(st.binary(max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_bytes(data: bytes) -> None:
+    provider = Flask(__name__).json
+    assert outcome(provider.loads, data) == outcome(json.loads, data)

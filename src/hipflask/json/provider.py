@@ -80,6 +80,8 @@ def _default(o: t.Any) -> t.Any:
 
 
 # The scanner of a default decoder: what json.loads(s) runs when given no options.
+#: First bytes of a body that json.loads would not simply decode as UTF-8 (BOMs).
+_NOT_PLAIN_UTF8 = frozenset((b"\xef", b"\xfe", b"\xff"))
 _scan_once: t.Callable[[str, int], tuple[t.Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = {"separators": (",", ":")}
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
@@ -155,6 +157,11 @@ class DefaultJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """``json.loads``."""
+        if not kwargs and s.__class__ is bytes and s[:1] not in _NOT_PLAIN_UTF8 and 0 not in s[:4]:
+            # A request body: UTF-8 without a BOM when it starts with neither a BOM byte nor
+            # a NUL (UTF-16 and UTF-32 JSON has a NUL in its first four bytes), which is
+            # what json.loads would detect; decoded as it would, then parsed as text below.
+            s = s.decode("utf-8", "surrogatepass")
         if not kwargs and s.__class__ is str:
             # The scanner json.loads ends up in, without the Python layers around it (the
             # session cookie is parsed on every request that uses it). Anything it does not
