@@ -178,3 +178,30 @@ def test_middleware_and_an_overridden_wsgi_app_are_called() -> None:
     other.route("/")(lambda: "x")
     assert other.test_client().get("/").text == "x"
     assert seen == ["middleware", "override"]
+
+
+def test_routing_errors_answered_without_raising_keep_handlers_and_traps() -> None:
+    """404/405 with nothing to handle them are answered in line; a handler, a trap or a
+    405's Allow header behave as on the general path."""
+    app = _app()
+    client = app.test_client()
+    missing = client.get("/nowhere")
+    assert missing.status_code == 404
+    assert b"Not Found" in missing.data
+    wrong = client.post("/")
+    assert wrong.status_code == 405
+    assert sorted(wrong.headers["Allow"].split(", ")) == ["GET", "HEAD", "OPTIONS"]
+
+    handled = _app()
+
+    @handled.errorhandler(404)
+    def custom(e: t.Any) -> t.Any:
+        return "custom missing", 404
+
+    assert handled.test_client().get("/nowhere").text == "custom missing"
+
+    trapped = _app()
+    trapped.config["TRAP_HTTP_EXCEPTIONS"] = True
+    trapped.testing = True
+    with pytest.raises(hipflask.exceptions.NotFound):
+        trapped.test_client().get("/nowhere")

@@ -30,6 +30,8 @@ from .exceptions import (
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
+    MethodNotAllowed,
+    NotFound,
 )
 from .globals import _cv_app, _cv_request, request, request_ctx
 from .response import Response as BaseResponse
@@ -69,6 +71,12 @@ def _default_session_interface() -> SessionInterface:
     from .sessions import SecureCookieSessionInterface
 
     return SecureCookieSessionInterface()
+
+
+#: Routing errors the inline path answers without raising when nothing handles them (a
+#: raise and catch is a fifth of a 404's cost). Redirects are not among them: in debug mode
+#: ``raise_routing_exception`` may replace one with an explanation.
+_PLAIN_ROUTING_ERRORS = frozenset((NotFound, MethodNotAllowed))
 
 
 class Flask(App):
@@ -334,7 +342,16 @@ class Flask(App):
                     self._got_first_request = True
                     try:
                         rule = request.url_rule
-                        if request.routing_exception is not None or request.method == "OPTIONS":
+                        missed = request.routing_exception
+                        if (
+                            type(missed) in _PLAIN_ROUTING_ERRORS
+                            and not self.trap_http_exception(missed)  # type: ignore[arg-type]
+                            and self._find_error_handler(missed, []) is None  # type: ignore[arg-type]
+                        ):
+                            # What raising it and handle_user_exception come to, with no
+                            # handler and no trap: the error itself, its default page.
+                            rv: t.Any = missed
+                        elif missed is not None or request.method == "OPTIONS":
                             rv = self.dispatch_request()
                         else:
                             view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
