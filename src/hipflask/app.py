@@ -341,24 +341,23 @@ class Flask(App):
                 else:
                     self._got_first_request = True
                     try:
-                        rule = request.url_rule
                         missed = request.routing_exception
-                        if (
+                        if missed is None and request.method != "OPTIONS":
+                            view = self.view_functions[request.url_rule.endpoint]  # type: ignore[union-attr]
+                            sync_view = self._sync_views.get(view)
+                            if sync_view is None:
+                                sync_view = self._sync_views[view] = self.ensure_sync(view)
+                            rv: t.Any = sync_view(**request.view_args)  # type: ignore[arg-type]
+                        elif (
                             type(missed) in _PLAIN_ROUTING_ERRORS
                             and not self.trap_http_exception(missed)  # type: ignore[arg-type]
                             and self._find_error_handler(missed, []) is None  # type: ignore[arg-type]
                         ):
                             # What raising it and handle_user_exception come to, with no
                             # handler and no trap: the error itself, its default page.
-                            rv: t.Any = missed
-                        elif missed is not None or request.method == "OPTIONS":
-                            rv = self.dispatch_request()
+                            rv = missed
                         else:
-                            view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
-                            sync_view = self._sync_views.get(view)
-                            if sync_view is None:
-                                sync_view = self._sync_views[view] = self.ensure_sync(view)
-                            rv = sync_view(**request.view_args)  # type: ignore[arg-type]
+                            rv = self.dispatch_request()
                     except Exception as e:
                         rv = self.handle_user_exception(e)
                     # finalize_request(): process_response() only when it has work to do
