@@ -205,3 +205,40 @@ def test_routing_errors_answered_without_raising_keep_handlers_and_traps() -> No
     trapped.testing = True
     with pytest.raises(hipflask.exceptions.NotFound):
         trapped.test_client().get("/nowhere")
+
+
+@pytest.mark.parametrize("value", [{"b": 1, "a": [1, "é"]}, [1, 2, {"x": None}], {}])
+@pytest.mark.parametrize("mode", ["compact", "debug", "not_compact", "subclass"])
+def test_a_json_answer_without_a_response_object_sends_what_jsonify_would(
+    value: t.Any, mode: str
+) -> None:
+    """A dict or list from a hook-free view is sent without a Response object; the
+    answer is app.json.response's, in every provider mode."""
+    app = _app()
+    if mode == "debug":
+        app.debug = True
+    elif mode == "not_compact":
+        app.json.compact = False  # type: ignore[attr-defined]
+    elif mode == "subclass":
+
+        class Loud(hipflask.json.provider.DefaultJSONProvider):
+            def response(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+                r = super().response(*args, **kwargs)
+                r.headers["X-Loud"] = "1"
+                return r
+
+        app.json = Loud(app)
+
+    @app.route("/data")
+    def data() -> t.Any:
+        return value
+
+    r = app.test_client().get("/data")
+    with app.test_request_context():
+        built = app.json.response(value)
+    assert r.status == built.status == "200 OK"
+    assert r.data == built.data
+    assert r.headers.to_wsgi_list() == built.headers.to_wsgi_list()
+    assert (r.headers.get("X-Loud") == "1") == (mode == "subclass")
+    head = app.test_client().head("/data")
+    assert head.data == b"" and head.headers["Content-Length"] == str(len(built.data))

@@ -34,6 +34,7 @@ from .exceptions import (
     NotFound,
 )
 from .globals import _cv_app, _cv_request, request, request_ctx
+from .json.provider import DefaultJSONProvider
 from .response import Response as BaseResponse
 from .routing import RequestRedirect, RoutingException
 from .routing.matcher import NoMatch, RequestPath
@@ -363,9 +364,7 @@ class Flask(App):
                     # finalize_request(): process_response() only when it has work to do
                     # (see there: after-request functions, or a session to save).
                     if (
-                        type(rv) is str
-                        and self.response_class is Response
-                        and request.method != "HEAD"
+                        request.method != "HEAD"
                         and not ctx._after_request_functions
                         and not self.after_request_funcs
                         and ctx._session is None
@@ -373,9 +372,10 @@ class Flask(App):
                         and not request_finished.receivers
                     ):
                         # Nothing can see the response object: send what it would send.
-                        body = rv.encode()
-                        start_response("200 OK", Response.text_header_list(body))
-                        return [body]
+                        answer = self._plain_answer(rv)
+                        if answer is not None:
+                            start_response("200 OK", answer[1])
+                            return [answer[0]]
                     if type(rv) is str:
                         response = self.response_class(rv)
                     else:
@@ -426,6 +426,26 @@ class Flask(App):
                     _cv_app.reset(app_ctx._cv_tokens.pop())
             else:
                 ctx.pop(error)
+
+    def _plain_answer(self, rv: t.Any) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """The body and header list of the 200 response that *rv* would become when it is a
+        ``str``, or a dict or list for the stock JSON provider, with the stock
+        :attr:`response_class`; None for anything else.
+
+        The inline request paths send these directly when nothing could see the response
+        object (no after-request function, session or ``request_finished`` receiver).
+        """
+        if self.response_class is not Response:
+            return None
+        rv_type = type(rv)
+        if rv_type is str:
+            body = rv.encode()
+            return body, Response.text_header_list(body)
+        if (rv_type is dict or rv_type is list) and type(self.json) is DefaultJSONProvider:
+            provider = self.json
+            body = provider.response_text(rv).encode()
+            return body, Response.text_header_list(body, provider.mimetype)
+        return None
 
     def _match_request(self, ctx: RequestContext) -> None:
         """Match ``ctx.request`` against the URL map (``RequestContext.match_request``).

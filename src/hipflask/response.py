@@ -199,14 +199,17 @@ class Response:
             self.response = response
 
     @classmethod
-    def text_header_list(cls, body: bytes) -> list[tuple[str, str]]:
-        """The headers ``cls(text)`` sends for a text body that encodes to *body*.
+    def text_header_list(cls, body: bytes, mimetype: str | None = None) -> list[tuple[str, str]]:
+        """The headers ``cls(text, mimetype=mimetype)`` sends for a text body that encodes
+        to *body*.
 
-        The request paths answer a view's plain ``str`` with this list when nothing (no
-        after-request function, session or signal) could see the response object, so they
-        need not build one: the object would only be read back into this same list.
+        The request paths answer a view's plain ``str`` (or JSON) with this list when
+        nothing (no after-request function, session or signal) could see the response
+        object, so they need not build one: the object would only be read back into this
+        same list.
         """
-        mimetype = cls.default_mimetype
+        if mimetype is None:
+            mimetype = cls.default_mimetype
         length = ("Content-Length", str(len(body)))
         if mimetype is None:
             return [length]

@@ -430,7 +430,7 @@ async def _inline_cycle(
     app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
     ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
     error: BaseException | None = None
-    text: bytes | None = None  # the body of a plain text answer sent without a Response
+    answer: tuple[bytes, list[tuple[str, str]]] | None = None  # sent without a Response
     try:
         try:
             app._got_first_request = True
@@ -439,16 +439,14 @@ async def _inline_cycle(
             except Exception as e:
                 rv = await _handle_user_exception(asgi, ctx, e)
             if (
-                type(rv) is str
-                and app.response_class is Response
-                and request.method != "HEAD"
+                request.method != "HEAD"
                 and not ctx._after_request_functions
                 and ctx._session is None
                 and "HTTP_COOKIE" not in environ
             ):
                 # Nothing can see the response object: send what it would send.
-                text = rv.encode()
-            else:
+                answer = app._plain_answer(rv)
+            if answer is None:
                 response = app.response_class(rv) if type(rv) is str else app.make_response(rv)
                 for func in ctx._after_request_functions:  # after_this_request()
                     response = await asgi.call(func, response)
@@ -456,12 +454,12 @@ async def _inline_cycle(
                     app._save_session(ctx, response)
         except Exception as e:
             error = e
-            text = None
+            answer = None
             response = await _handle_exception(asgi, ctx, e)
         except BaseException:
             error = sys.exc_info()[1]
             raise
-        if text is None:
+        if answer is None:
             status, headers, body = _prepare(response, environ)
     finally:
         if error is not None and app.should_ignore_error(error):
@@ -482,8 +480,8 @@ async def _inline_cycle(
                 _cv_app.reset(app_ctx._cv_tokens.pop())
         else:
             ctx.pop(error)
-    if text is not None:
-        status, headers, body = 200, Response.text_header_list(text), [text]
+    if answer is not None:
+        status, headers, body = 200, answer[1], [answer[0]]
     if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
         await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
         await send({"type": "http.response.body", "body": body[0], "more_body": False})

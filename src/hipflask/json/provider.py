@@ -179,13 +179,18 @@ class DefaultJSONProvider(JSONProvider):
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response, indented in debug mode, compact otherwise, ending in a newline."""
         obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.response_text(obj), mimetype=self.mimetype)
+
+    def response_text(self, obj: t.Any) -> str:
+        """The body :meth:`response` sends for *obj* (the request paths use it to answer a
+        view's dict or list without building a response object nobody sees)."""
         if (self.compact is None and self._app.debug) or self.compact is False:
             body = self.dumps(obj, indent=2)
         elif type(self).dumps is not DefaultJSONProvider.dumps:  # a subclass's dumps wins
             body = self.dumps(obj, separators=(",", ":"))
         else:
             body = self._compact_encoder()(obj)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return f"{body}\n"
 
 
 class OrjsonProvider(DefaultJSONProvider):
