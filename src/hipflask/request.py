@@ -12,7 +12,6 @@ import io
 import json
 import typing as t
 from datetime import datetime
-from urllib.parse import unquote
 
 from . import http
 from ._internal import lazy_property
@@ -33,9 +32,18 @@ from .datastructures import (
     Range,
     RequestCacheControl,
 )
-from .exceptions import BadRequest, UnsupportedMediaType
+from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .urls import parse_urlencoded_lists, unquote_strict
 from .user_agent import UserAgent
-from .wsgi import get_content_length, get_current_url, get_host, get_input_stream
+from .wsgi import (
+    READ_CHUNK_SIZE,
+    bounded_input,
+    get_content_length,
+    get_current_url,
+    get_host,
+    read_bounded,
+    read_exactly,
+)
 
 WSGIEnvironment = dict[str, t.Any]
 
@@ -93,11 +101,43 @@ def parse_query_string(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _unquote_plus(text: str) -> str:
+def _query_lists(query: str) -> dict[str, list[str]]:
+    """:func:`parse_query_string`'s result grouped by key (``MultiDict`` storage), same errors."""
+    if query.count("&") >= MAX_QUERY_PAIRS:
+        raise BadRequest(f"The query string has more than {MAX_QUERY_PAIRS} fields.")
     try:
-        return unquote(text.replace("+", " "), errors="strict")
+        if not query.isascii():
+            query = query.encode("latin-1").decode("utf-8")
+        return parse_urlencoded_lists(query)
     except UnicodeDecodeError:
         raise BadRequest("The query string is not valid UTF-8.") from None
+
+
+def _unquote_plus(text: str) -> str:
+    try:
+        return unquote_strict(text.replace("+", " "))
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8.") from None
+
+
+def multidict_from_lists(
+    cls: type[MultiDict[t.Any, t.Any]], lists: dict[t.Any, list[t.Any]]
+) -> MultiDict[t.Any, t.Any]:
+    """A *cls* holding *lists* (key -> values, as the parsers build them), taking the lists.
+
+    For the two stock classes the dict is handed over as the storage itself (no pairs, no
+    second pass): ``dict.update`` on an empty instance is exactly what their constructor ends
+    with. Any other class (a user's ``parameter_storage_class``) gets the ``(key, value)``
+    pairs through its own constructor.
+    """
+    if cls is ImmutableMultiDict or cls is MultiDict:
+        result = cls()
+        _dict_update(result, lists)
+        return result
+    return cls([(key, value) for key, values in lists.items() for value in values])
+
+
+_dict_update = dict.update
 
 
 def wsgi_to_text(value: str) -> str:
@@ -246,7 +286,7 @@ class Request:
         query = self.environ.get("QUERY_STRING")
         if not query:
             return self.parameter_storage_class()
-        return self.parameter_storage_class(parse_query_string(query))
+        return multidict_from_lists(self.parameter_storage_class, _query_lists(query))
 
     @lazy_property
     def full_path(self) -> str:
@@ -340,8 +380,6 @@ class Request:
 
         A non-numeric or negative value raises 400 Bad Request.
         """
-        if self.environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-            return None
         return get_content_length(self.environ)
 
     @lazy_property
@@ -500,8 +538,9 @@ class Request:
             raise RuntimeError(
                 "This request was created with shallow=True and must not read the body."
             )
-        self.content_length  # noqa: B018 - validates the header (400 when malformed)
-        return get_input_stream(self.environ, max_content_length=self.max_content_length)
+        # content_length validates the header (400 when malformed) and is cached; passing
+        # it on spares parsing it again.
+        return bounded_input(self.environ, self.content_length, self.max_content_length)
 
     def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
@@ -532,12 +571,19 @@ class Request:
         return self.stream
 
     def _load_form_data(self) -> None:
-        if "form" in self.__dict__:
+        d = self.__dict__
+        if "form" in d:
             return
         mimetype = self.mimetype
         form: MultiDict[str, t.Any]
         files: MultiDict[str, t.Any]
-        if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if mimetype == "application/x-www-form-urlencoded":
+            # Parsed here rather than by formparser.parse_form_data (same checks, same
+            # errors, same result): a urlencoded body needs neither the multipart parser's
+            # import nor its layers, and is the common form on the hot path.
+            form = multidict_from_lists(self.parameter_storage_class, self._urlencoded_lists())
+            files = self.parameter_storage_class()
+        elif mimetype == "multipart/form-data":
             form, files = _form_parser()(
                 self._stream_for_parsing(),
                 mimetype,
@@ -550,8 +596,39 @@ class Request:
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()
-        self.__dict__["form"] = form
-        self.__dict__["files"] = files
+        d["form"] = form
+        d["files"] = files
+
+    def _urlencoded_lists(self) -> dict[str, list[str]]:
+        """The urlencoded body parsed: 400/413 exactly as ``formparser.parse_form_data``."""
+        cached = self.__dict__.get("_cached_data")
+        # The stream first, as _stream_for_parsing: 400 for a bad Content-Length, 413 over
+        # the maximum, RuntimeError for a shallow request.
+        stream = self.stream if cached is None else io.BytesIO(cached)
+        length = self.content_length
+        limit = self.max_form_memory_size
+        if length is not None and limit is not None and length > limit:
+            raise RequestEntityTooLarge("The form body is larger than MAX_FORM_MEMORY_SIZE.")
+        if length is not None and cached is None and "wsgi.input_terminated" not in self.environ:
+            # Here the stream is wsgi.input bounded to Content-Length, which raises
+            # ClientDisconnected (never returns b"") on a short body: reading exactly
+            # `length` bytes is the whole body, without a last read to see its end. One read
+            # for the common small body; a short read (wsgi.input may give one) or a body
+            # over one chunk continues in read_exactly, in chunks, so a huge Content-Length
+            # over a short body never allocates what does not arrive.
+            body = stream.read(min(length, READ_CHUNK_SIZE)) if length else b""
+            if len(body) < length:
+                body += read_exactly(stream, length - len(body))
+        else:
+            # Chunked or server-terminated input, or the cached body: read to the end,
+            # 413 as soon as it grows past the limit.
+            body = read_bounded(stream, limit)
+        if not body:
+            return {}
+        try:
+            return parse_urlencoded_lists(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest("The form body is not valid UTF-8.") from None
 
     @lazy_property
     def form(self) -> MultiDict[str, t.Any]:
