@@ -135,6 +135,8 @@ class Rule:
         self.redirect_to = redirect_to
         self.arguments: set[str] = set(map(str, defaults)) if defaults else set()
         self._converters: dict[str, BaseConverter] = {}
+        # (name, converter.to_python) pairs in URL order, for the matcher's hot loop.
+        self._to_python: list[tuple[str, t.Callable[[str], t.Any]]] = []
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[RulePart] = []
         # Set by Map.update(): matching this rule may redirect (redirect_to, or a rule of the
@@ -211,6 +213,7 @@ class Rule:
         self._trace.append((False, "|"))
         path = re.sub("/{2,}", "/", self.rule) if self.merge_slashes else self.rule
         self._parts.extend(self._parse(path))
+        self._to_python = [(name, conv.to_python) for name, conv in self._converters.items()]
         self._compile_builder()
 
     def _parse(self, rule: str) -> t.Iterator[RulePart]:
