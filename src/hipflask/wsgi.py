@@ -343,20 +343,25 @@ class LimitedStream(io.RawIOBase):
 
     def readall(self) -> bytes:
         """Read everything up to the limit."""
-        if self.is_exhausted:
+        if self._pos >= self.limit:
             self.on_exhausted()
             return b""
-        out = bytearray()
-        while not self.is_exhausted:
-            data = self.read(64 * 1024)
-            if not data:
-                break
-            out += data
-        if self._limit_is_max and self.is_exhausted and self._has_more():
+        data = self.read(64 * 1024)
+        if data and self._pos < self.limit:
+            # More than one read: collect. A body that came in one read (the usual JSON
+            # or form body) is returned as it is, without the bytearray and its copy.
+            out = bytearray(data)
+            while self._pos < self.limit:
+                data = self.read(64 * 1024)
+                if not data:
+                    break
+                out += data
+            data = bytes(out)
+        if self._limit_is_max and self._pos >= self.limit and self._has_more():
             # The body is larger than the maximum: refuse it rather than hand out a
             # silently truncated body (Werkzeug returns the first `limit` bytes).
             self.on_exhausted()
-        return bytes(out)
+        return data
 
     def _has_more(self) -> bool:
         # Only used with a maximum, i.e. on streams the server terminates itself, where
