@@ -149,6 +149,26 @@ def test_limited_stream_readall_one_read_and_many() -> None:
     assert early.read() == body
 
 
+def test_limited_stream_finalizer() -> None:
+    # LimitedStream skips IOBase's finalizer (its close() releases nothing, and the source
+    # stays open as before); a subclass overriding close() still has it called at the end.
+    source = io.BytesIO(b"abc")
+    stream = LimitedStream(source, 3)
+    assert stream.read() == b"abc" and not stream.closed
+    del stream
+    assert not source.closed
+    calls = []
+
+    class Closing(LimitedStream):
+        def close(self) -> None:
+            calls.append("close")
+            super().close()
+
+    closing = Closing(io.BytesIO(b"abc"), 3)
+    del closing
+    assert calls == ["close"]
+
+
 def test_limited_stream_readinto() -> None:
     stream = LimitedStream(io.BytesIO(b"abcdef"), 4)
     buf = bytearray(10)

@@ -637,13 +637,15 @@ class Request:
         A missing key raises 400 Bad Request (``BadRequestKeyError``).
         """
         self._load_form_data()
-        return t.cast("MultiDict[str, t.Any]", self.__dict__["form"])
+        form: MultiDict[str, t.Any] = self.__dict__["form"]  # (no cast: a call per request)
+        return form
 
     @lazy_property
     def files(self) -> MultiDict[str, t.Any]:
         """Uploaded files of a multipart body: ``FileStorage`` objects by field name."""
         self._load_form_data()
-        return t.cast("MultiDict[str, t.Any]", self.__dict__["files"])
+        files: MultiDict[str, t.Any] = self.__dict__["files"]
+        return files
 
     @lazy_property
     def values(self) -> CombinedMultiDict[str, t.Any]:
