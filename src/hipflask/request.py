@@ -131,12 +131,15 @@ def multidict_from_lists(
     pairs through its own constructor.
     """
     if cls is ImmutableMultiDict or cls is MultiDict:
-        result = cls()
+        # dict.__new__ + dict.update: what their __init__ does for a dict of lists, minus
+        # the Python-level __init__ call and the copy of every list.
+        result = _dict_new(cls)
         _dict_update(result, lists)
         return result
     return cls([(key, value) for key, values in lists.items() for value in values])
 
 
+_dict_new = dict.__new__
 _dict_update = dict.update
 
 
@@ -284,9 +287,9 @@ class Request:
            400 Bad Request instead of keeping the bytes percent-encoded.
         """
         query = self.environ.get("QUERY_STRING")
-        if not query:
-            return self.parameter_storage_class()
-        return multidict_from_lists(self.parameter_storage_class, _query_lists(query))
+        return multidict_from_lists(
+            self.parameter_storage_class, _query_lists(query) if query else {}
+        )
 
     @lazy_property
     def full_path(self) -> str:
@@ -574,15 +577,20 @@ class Request:
         d = self.__dict__
         if "form" in d:
             return
-        mimetype = self.mimetype
+        # The usual header is exactly this media type (no parameters, nothing to lower-case
+        # or strip), which then is its own mimetype: no parsing, no property chain.
+        mimetype = self.environ.get("CONTENT_TYPE")
+        if mimetype != "application/x-www-form-urlencoded":
+            mimetype = self.mimetype
         form: MultiDict[str, t.Any]
         files: MultiDict[str, t.Any]
         if mimetype == "application/x-www-form-urlencoded":
             # Parsed here rather than by formparser.parse_form_data (same checks, same
             # errors, same result): a urlencoded body needs neither the multipart parser's
             # import nor its layers, and is the common form on the hot path.
-            form = multidict_from_lists(self.parameter_storage_class, self._urlencoded_lists())
-            files = self.parameter_storage_class()
+            cls = self.parameter_storage_class
+            form = multidict_from_lists(cls, self._urlencoded_lists())
+            files = multidict_from_lists(cls, {})
         elif mimetype == "multipart/form-data":
             form, files = _form_parser()(
                 self._stream_for_parsing(),
