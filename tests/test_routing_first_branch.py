@@ -149,3 +149,42 @@ def test_method_mismatch_still_reports_allowed_methods() -> None:
     with pytest.raises(NoMatch) as info:
         m._matcher.match("", "/a/1", "GET")
     assert info.value.have_match_for == {"POST"}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "/<int:x>",
+        "/<int(signed=True):x>",
+        "/<int(min=3):x>",
+        "/<int(max=5):x>",
+        "/<int(fixed_digits=2):x>",
+        "/<float:x>",
+        "/<float(signed=True):x>",
+        "/<x>",
+    ],
+)
+def test_matcher_converter_calls_match_to_python(rule: str) -> None:
+    # The matcher may call a cheaper callable than to_python (int itself for a plain int
+    # converter); for every setting it gives what to_python gives, refusals included.
+    m = build_map([(rule, None)])
+    (compiled,) = m.iter_rules()
+    (name, fast), converter = compiled._to_python[0], compiled._converters["x"]
+    assert name == "x"
+    for text in ["0", "07", "4", "42", "-3", "1.5", "-2.5", "abc"]:
+        try:
+            expected: t.Any = converter.to_python(text)
+        except (ValidationError, ValueError) as e:
+            expected = type(e)
+        try:
+            got: t.Any = fast(text)
+        except (ValidationError, ValueError) as e:
+            got = type(e)
+        assert got == expected, (rule, text)
+
+
+def test_plain_int_converter_is_called_as_int() -> None:
+    m = build_map([("/<int:x>", None), ("/n/<int(min=1):x>", None)])
+    plain, bounded = m.iter_rules()
+    assert plain._to_python[0][1] is int
+    assert bounded._to_python[0][1] == bounded._converters["x"].to_python

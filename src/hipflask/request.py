@@ -136,6 +136,8 @@ def multidict_from_lists(
         result = _dict_new(cls)
         _dict_update(result, lists)
         return result
+    if not lists:
+        return cls()
     return cls([(key, value) for key, values in lists.items() for value in values])
 
 

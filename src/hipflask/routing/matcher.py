@@ -113,6 +113,19 @@ class Matcher:
                         rule.websocket == websocket
                     ):
                         return rule, dict(rule.defaults) if rule.defaults else {}
+        found = self._first_branch(domain, path, method, websocket)
+        if found is not None:
+            rule, raw_values = found
+            values: dict[str, t.Any] = {}
+            try:
+                for (name, to_python), raw in zip(rule._to_python, raw_values, strict=True):
+                    values[name] = to_python(raw)
+            except ValidationError:
+                pass  # the full walk finds the same rule and raises NoMatch
+            else:
+                if rule.defaults:
+                    values.update(rule.defaults)
+                return rule, values
         return self._match_tree(domain, path, method, websocket)
 
     def _walk(self, search: _Search, domain: str, path: str) -> tuple[Rule, list[str]] | None:
@@ -181,19 +194,6 @@ class Matcher:
     def _match_tree(
         self, domain: str, path: str, method: str, websocket: bool
     ) -> tuple[Rule, dict[str, t.Any]]:
-        found = self._first_branch(domain, path, method, websocket)
-        if found is not None:
-            rule, raw_values = found
-            values: dict[str, t.Any] = {}
-            try:
-                for (name, to_python), raw in zip(rule._to_python, raw_values, strict=True):
-                    values[name] = to_python(raw)
-            except ValidationError:
-                pass  # the full walk below finds the same rule and raises NoMatch
-            else:
-                if rule.defaults:
-                    values.update(rule.defaults)
-                return rule, values
         search = _Search(method, websocket)
         try:
             found = self._walk(search, domain, path)

@@ -213,7 +213,9 @@ class Rule:
         self._trace.append((False, "|"))
         path = re.sub("/{2,}", "/", self.rule) if self.merge_slashes else self.rule
         self._parts.extend(self._parse(path))
-        self._to_python = [(name, conv.to_python) for name, conv in self._converters.items()]
+        self._to_python = [
+            (name, conv._matcher_to_python()) for name, conv in self._converters.items()
+        ]
         self._compile_builder()
 
     def _parse(self, rule: str) -> t.Iterator[RulePart]:
