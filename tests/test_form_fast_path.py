@@ -388,3 +388,52 @@ def test_args_typed_get_and_getlist() -> None:
     assert args.getlist("page", type=int) == [2]
     assert args.get("n", 7, type=int) == 7
     assert args.getlist("tag") == ["a", "b"]
+
+
+# --------------------------------------------------------------------------- content types
+
+
+def json_env(body: bytes, ctype: str) -> dict[str, t.Any]:
+    return environ("/j", "POST", body=body, headers={"Content-Type": ctype})
+
+
+@pytest.mark.parametrize(
+    ("ctype", "expected"),
+    [
+        ("application/json", {"a": 1}),  # the exact header: no parsing of it
+        ("Application/JSON", {"a": 1}),
+        ("application/json; charset=utf-8", {"a": 1}),
+        ("application/vnd.api+json", {"a": 1}),
+        ("application/json; charset=koi8-r", "400"),
+        ("text/plain", "415"),
+    ],
+)
+def test_get_json_content_types(ctype: str, expected: t.Any) -> None:
+    from hipflask.exceptions import UnsupportedMediaType
+
+    req = Request(json_env(b'{"a": 1}', ctype))
+    try:
+        got: t.Any = req.get_json()
+    except UnsupportedMediaType:
+        got = "415"
+    except BadRequest:
+        got = "400"
+    assert got == expected
+    assert Request(json_env(b'{"a": 1}', ctype)).get_json(silent=True) == (
+        expected if isinstance(expected, dict) else None
+    )
+
+
+def test_subclass_content_type_properties_still_decide() -> None:
+    class NoJson(Request):
+        @property
+        def is_json(self) -> bool:
+            return False
+
+    class FormIsText(Request):
+        @property
+        def mimetype(self) -> str:
+            return "text/plain"
+
+    assert NoJson(json_env(b"{}", "application/json")).get_json(silent=True) is None
+    assert FormIsText(form_env(b"a=1")).form == ImmutableMultiDict()

@@ -582,7 +582,7 @@ class Request:
         # The usual header is exactly this media type (no parameters, nothing to lower-case
         # or strip), which then is its own mimetype: no parsing, no property chain.
         mimetype = self.environ.get("CONTENT_TYPE")
-        if mimetype != "application/x-www-form-urlencoded":
+        if mimetype != "application/x-www-form-urlencoded" or type(self).mimetype is not _MIMETYPE:
             mimetype = self.mimetype
         form: MultiDict[str, t.Any]
         files: MultiDict[str, t.Any]
@@ -682,13 +682,21 @@ class Request:
         """
         if cache and "_cached_json" in self.__dict__:
             return self.__dict__["_cached_json"]
-        if not (force or self.is_json):
+        # The usual header is exactly "application/json": JSON without a charset parameter,
+        # known without parsing it (unless a subclass redefines is_json or mimetype_params).
+        plain = (
+            self.environ.get("CONTENT_TYPE") == "application/json"
+            and type(self).is_json is _IS_JSON
+            and type(self).mimetype_params is _MIMETYPE_PARAMS
+        )
+        if not (force or plain or self.is_json):
             return None if silent else self.on_json_loading_failed(None)
         try:
-            # The charset is checked before reading, so a rejected body is never read.
-            charset = self.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
-            if charset not in _JSON_CHARSETS:
-                raise ValueError(f"JSON must be UTF-8, UTF-16 or UTF-32, not {charset!r}")
+            if not plain:
+                # The charset is checked before reading, so a rejected body is never read.
+                charset = self.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
+                if charset not in _JSON_CHARSETS:
+                    raise ValueError(f"JSON must be UTF-8, UTF-16 or UTF-32, not {charset!r}")
             data = self.get_data(cache=cache)
             try:
                 rv = self.json_module.loads(data)
@@ -727,5 +735,11 @@ class Request:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+# Request's own content-type properties: the shortcuts above apply only when a subclass has
+# not redefined them.
+_MIMETYPE = Request.mimetype
+_MIMETYPE_PARAMS = Request.mimetype_params
+_IS_JSON = Request.is_json
 
 __all__ = ["Request", "parse_query_string", "wsgi_to_text"]
