@@ -289,9 +289,15 @@ class Request:
            400 Bad Request instead of keeping the bytes percent-encoded.
         """
         query = self.environ.get("QUERY_STRING")
-        return multidict_from_lists(
-            self.parameter_storage_class, _query_lists(query) if query else {}
-        )
+        lists = _query_lists(query) if query else {}
+        cls = self.parameter_storage_class
+        if cls is ImmutableMultiDict:
+            # multidict_from_lists' stock-class branch, inline: every request reading
+            # request.args runs it, and a call is a measurable part of that.
+            result = _dict_new(cls)
+            _dict_update(result, lists)
+            return result
+        return multidict_from_lists(cls, lists)
 
     @lazy_property
     def full_path(self) -> str:
