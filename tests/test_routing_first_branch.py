@@ -39,6 +39,12 @@ class GreedyConverter(BaseConverter):
     weight = 10
 
 
+class GroupConverter(BaseConverter):
+    """A regex with a capturing group of its own: the values are not simply groups()."""
+
+    regex = r"(x|y)z?"
+
+
 RULES = [
     "/",
     "/a",
@@ -56,6 +62,8 @@ RULES = [
     "/<x>/<int:y>",
     "/r/<greedy:rest>",
     "/r/<int:x>",
+    "/g/<grp:v>",
+    "/g/<grp:v>-<int:n>",
     "/<int:x>/<int:y>",
     "/<even:x>",
     "/<even:x>/z",
@@ -86,7 +94,7 @@ def outcome(matcher: Matcher, path: str, method: str) -> t.Any:
 
 
 def build_map(picks: list[tuple[str, str | None]]) -> Map:
-    m = Map(converters={"even": EvenConverter, "greedy": GreedyConverter})
+    m = Map(converters={"even": EvenConverter, "greedy": GreedyConverter, "grp": GroupConverter})
     for i, (rule, method) in enumerate(picks):
         m.add(Rule(rule, endpoint=f"e{i}", methods=[method] if method else None))
     m.update()
@@ -142,6 +150,12 @@ def test_refused_conversion_is_no_match_as_before() -> None:
     assert m._matcher.match("", "/4", "GET")[1] == {"x": 4}
     with pytest.raises(NoMatch):
         m._matcher.match("", "/3", "GET")
+
+
+def test_converter_regex_with_its_own_group() -> None:
+    m = build_map([("/g/<grp:v>", None), ("/g/<grp:v>-<int:n>", None)])
+    assert m._matcher.match("", "/g/xz", "GET")[1] == {"v": "xz"}
+    assert m._matcher.match("", "/g/y-3", "GET")[1] == {"v": "y", "n": 3}
 
 
 def test_method_mismatch_still_reports_allowed_methods() -> None:

@@ -66,6 +66,8 @@ class Matcher:
         self._root = _Node()
         # domain -> path -> rules, for rules without any variable: the fast path.
         self._static: dict[str, dict[str, list[Rule]]] = {}
+        # domain -> the node below "<domain>/" (set by finish()), for _first_branch.
+        self._starts: dict[str, _Node] = {}
 
     def add(self, rule: Rule) -> None:
         node = self._root
@@ -95,6 +97,15 @@ class Matcher:
             node.dynamic.sort(key=lambda entry: entry[0].weight)
             stack.extend(node.static.values())
             stack.extend(child for _, child in node.dynamic)
+        # Where _first_branch starts for each plain static domain: the node below the
+        # domain and the leading slash (the walk's own shortcut, see _walk), found once.
+        root = self._root
+        if not root.dynamic:
+            for domain, domain_node in root.static.items():
+                if not domain_node.dynamic and not domain_node.rules:
+                    slash_node = domain_node.static.get("")
+                    if slash_node is not None:
+                        self._starts[domain] = slash_node
 
     def match(
         self, domain: str, path: str, method: str, websocket: bool = False
@@ -157,14 +168,8 @@ class Matcher:
         and the full walk decides, backtracking included. This is most requests to a rule
         with variables, without a _Search, a recursive call per segment, or a slice per test.
         """
-        root = self._root
-        if root.dynamic or path[:1] != "/":
-            return None
-        node = root.static.get(domain)
-        if node is None or node.dynamic or node.rules:
-            return None
-        node = node.static.get("")
-        if node is None:
+        node = self._starts.get(domain)
+        if node is None or path[:1] != "/":
             return None
         values: list[str] = []
         for part in path[1:].split("/"):
@@ -175,8 +180,11 @@ class Matcher:
                         return None
                     match = test.regex.match(part)  # type: ignore[union-attr]
                     if match is not None:
-                        for group in test.group_names:
-                            values.append(match[group])
+                        if test.only_groups:
+                            values += match.groups()
+                        else:
+                            for group in test.group_names:
+                                values.append(match[group])
                         child = dynamic_child
                         break
                 else:

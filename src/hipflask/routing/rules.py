@@ -59,7 +59,16 @@ class RulePart:
     share a node in the matcher's tree, whatever their variable names.
     """
 
-    __slots__ = ("final", "group_names", "pattern", "regex", "static", "suffixed", "weight")
+    __slots__ = (
+        "final",
+        "group_names",
+        "only_groups",
+        "pattern",
+        "regex",
+        "static",
+        "suffixed",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -77,6 +86,9 @@ class RulePart:
         self.weight = weight
         self.regex = None if static else re.compile(pattern)
         self.group_names = tuple(f"_hf{i}" for i in range(group_count))
+        # The regex has no groups besides the _hf ones (none inside a converter's regex), so
+        # match.groups() lists exactly the values, in order.
+        self.only_groups = self.regex is not None and self.regex.groups == group_count
 
     @property
     def key(self) -> tuple[str, bool, bool, bool]:
