@@ -129,6 +129,46 @@ def test_limited_stream_readall_with_trickling_client() -> None:
     assert all(size <= 1000 for size in source.reads)
 
 
+def test_limited_stream_readall_one_read_and_many() -> None:
+    # One read when the body fits (returned as is), chunked reads past 64 KiB, each kind
+    # stopping exactly at the limit and leaving the stream exhausted.
+    small = LimitedStream(io.BytesIO(b"abc" + b"rest"), 3)
+    assert small.read() == b"abc"
+    assert small.is_exhausted and small.read() == b""
+    body = bytes(range(256)) * 600  # 153,600 bytes: three 64 KiB reads
+    source = io.BytesIO(body + b"unread")
+    big = LimitedStream(source, len(body))
+    assert big.read() == body
+    assert source.tell() == len(body)
+    with pytest.raises(ClientDisconnected):
+        LimitedStream(io.BytesIO(body), len(body) + 1).read()
+    over = LimitedStream(io.BytesIO(body), 100_000, is_max=True)
+    with pytest.raises(RequestEntityTooLarge):
+        over.read()
+    early = LimitedStream(TrickleStream(body, chunk=50_000), 200_000, is_max=True)
+    assert early.read() == body
+
+
+def test_limited_stream_finalizer() -> None:
+    # LimitedStream skips IOBase's finalizer (its close() releases nothing, and the source
+    # stays open as before); a subclass overriding close() still has it called at the end.
+    source = io.BytesIO(b"abc")
+    stream = LimitedStream(source, 3)
+    assert stream.read() == b"abc" and not stream.closed
+    del stream
+    assert not source.closed
+    calls = []
+
+    class Closing(LimitedStream):
+        def close(self) -> None:
+            calls.append("close")
+            super().close()
+
+    closing = Closing(io.BytesIO(b"abc"), 3)
+    del closing
+    assert calls == ["close"]
+
+
 def test_limited_stream_readinto() -> None:
     stream = LimitedStream(io.BytesIO(b"abcdef"), 4)
     buf = bytearray(10)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import tempfile
 from io import BytesIO
 from typing import IO, Any
-from urllib.parse import unquote
 
 import multipart
 
@@ -37,12 +36,11 @@ from .datastructures import FileStorage, Headers, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .header_values import parse_options_header
 from .multipart_encoding import encode_multipart, parse_content_disposition
-from .wsgi import get_content_length, get_input_stream
+from .urls import unquote_strict
+from .wsgi import READ_CHUNK_SIZE, get_content_length, get_input_stream, read_bounded
 
 __all__ = ["FormDataParser", "encode_multipart", "parse_form_data"]
 
-#: Bytes requested from the input stream per read.
-READ_CHUNK_SIZE = 64 * 1024
 #: A file part larger than this is moved from memory to a temporary file (as Werkzeug).
 SPOOL_FILE_THRESHOLD = 500 * 1024
 #: At most this many bytes of file data stay in memory per request, all files together.
@@ -108,7 +106,7 @@ def _parse_urlencoded(
 ) -> list[tuple[str, str]]:
     if limit is not None and content_length is not None and content_length > limit:
         raise RequestEntityTooLarge("The form body is larger than MAX_FORM_MEMORY_SIZE.")
-    body = _read_bounded(stream, limit)
+    body = read_bounded(stream, limit)
     if not body:
         return []
     try:
@@ -125,31 +123,15 @@ def _parse_urlencoded(
             if "+" in key:
                 key = key.replace("+", " ")
             if "%" in key:
-                key = unquote(key, errors="strict")
+                key = unquote_strict(key)
             if "+" in value:
                 value = value.replace("+", " ")
             if "%" in value:
-                value = unquote(value, errors="strict")
+                value = unquote_strict(value)
             pairs.append((key, value))
         return pairs
     except UnicodeDecodeError:
         raise BadRequest("The form body is not valid UTF-8.") from None
-
-
-def _read_bounded(stream: IO[bytes], limit: int | None) -> bytes:
-    """Read the whole stream, or raise 413 as soon as more than ``limit`` bytes arrive
-    (a chunked body has no Content-Length to check up front)."""
-    parts: list[bytes] = []
-    size = 0
-    read = stream.read
-    while True:
-        chunk = read(READ_CHUNK_SIZE)
-        if not chunk:
-            return b"".join(parts)
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise RequestEntityTooLarge("The form body is larger than MAX_FORM_MEMORY_SIZE.")
-        parts.append(chunk)
 
 
 # --------------------------------------------------------------------------- multipart

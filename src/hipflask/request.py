@@ -12,7 +12,6 @@ import io
 import json
 import typing as t
 from datetime import datetime
-from urllib.parse import unquote
 
 from . import http
 from ._internal import lazy_property
@@ -33,9 +32,18 @@ from .datastructures import (
     Range,
     RequestCacheControl,
 )
-from .exceptions import BadRequest, UnsupportedMediaType
+from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .urls import parse_urlencoded_lists, unquote_strict
 from .user_agent import UserAgent
-from .wsgi import get_content_length, get_current_url, get_host, get_input_stream
+from .wsgi import (
+    READ_CHUNK_SIZE,
+    bounded_input,
+    get_content_length,
+    get_current_url,
+    get_host,
+    read_bounded,
+    read_exactly,
+)
 
 WSGIEnvironment = dict[str, t.Any]
 
@@ -93,11 +101,48 @@ def parse_query_string(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _unquote_plus(text: str) -> str:
+def _query_lists(query: str) -> dict[str, list[str]]:
+    """:func:`parse_query_string`'s result grouped by key (``MultiDict`` storage), same errors."""
+    if query.count("&") >= MAX_QUERY_PAIRS:
+        raise BadRequest(f"The query string has more than {MAX_QUERY_PAIRS} fields.")
     try:
-        return unquote(text.replace("+", " "), errors="strict")
+        if not query.isascii():
+            query = query.encode("latin-1").decode("utf-8")
+        return parse_urlencoded_lists(query)
     except UnicodeDecodeError:
         raise BadRequest("The query string is not valid UTF-8.") from None
+
+
+def _unquote_plus(text: str) -> str:
+    try:
+        return unquote_strict(text.replace("+", " "))
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8.") from None
+
+
+def multidict_from_lists(
+    cls: type[MultiDict[t.Any, t.Any]], lists: dict[t.Any, list[t.Any]]
+) -> MultiDict[t.Any, t.Any]:
+    """A *cls* holding *lists* (key -> values, as the parsers build them), taking the lists.
+
+    For the two stock classes the dict is handed over as the storage itself (no pairs, no
+    second pass): ``dict.update`` on an empty instance is exactly what their constructor ends
+    with. Any other class (a user's ``parameter_storage_class``) gets the ``(key, value)``
+    pairs through its own constructor.
+    """
+    if cls is ImmutableMultiDict or cls is MultiDict:
+        # dict.__new__ + dict.update: what their __init__ does for a dict of lists, minus
+        # the Python-level __init__ call and the copy of every list.
+        result = _dict_new(cls)
+        _dict_update(result, lists)
+        return result
+    if not lists:
+        return cls()
+    return cls([(key, value) for key, values in lists.items() for value in values])
+
+
+_dict_new = dict.__new__
+_dict_update = dict.update
 
 
 def wsgi_to_text(value: str) -> str:
@@ -244,9 +289,15 @@ class Request:
            400 Bad Request instead of keeping the bytes percent-encoded.
         """
         query = self.environ.get("QUERY_STRING")
-        if not query:
-            return self.parameter_storage_class()
-        return self.parameter_storage_class(parse_query_string(query))
+        lists = _query_lists(query) if query else {}
+        cls = self.parameter_storage_class
+        if cls is ImmutableMultiDict:
+            # multidict_from_lists' stock-class branch, inline: every request reading
+            # request.args runs it, and a call is a measurable part of that.
+            result = _dict_new(cls)
+            _dict_update(result, lists)
+            return result
+        return multidict_from_lists(cls, lists)
 
     @lazy_property
     def full_path(self) -> str:
@@ -340,8 +391,6 @@ class Request:
 
         A non-numeric or negative value raises 400 Bad Request.
         """
-        if self.environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-            return None
         return get_content_length(self.environ)
 
     @lazy_property
@@ -500,8 +549,9 @@ class Request:
             raise RuntimeError(
                 "This request was created with shallow=True and must not read the body."
             )
-        self.content_length  # noqa: B018 - validates the header (400 when malformed)
-        return get_input_stream(self.environ, max_content_length=self.max_content_length)
+        # content_length validates the header (400 when malformed) and is cached; passing
+        # it on spares parsing it again.
+        return bounded_input(self.environ, self.content_length, self.max_content_length)
 
     def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
@@ -532,12 +582,24 @@ class Request:
         return self.stream
 
     def _load_form_data(self) -> None:
-        if "form" in self.__dict__:
+        d = self.__dict__
+        if "form" in d:
             return
-        mimetype = self.mimetype
+        # The usual header is exactly this media type (no parameters, nothing to lower-case
+        # or strip), which then is its own mimetype: no parsing, no property chain.
+        mimetype = self.environ.get("CONTENT_TYPE")
+        if mimetype != "application/x-www-form-urlencoded" or type(self).mimetype is not _MIMETYPE:
+            mimetype = self.mimetype
         form: MultiDict[str, t.Any]
         files: MultiDict[str, t.Any]
-        if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if mimetype == "application/x-www-form-urlencoded":
+            # Parsed here rather than by formparser.parse_form_data (same checks, same
+            # errors, same result): a urlencoded body needs neither the multipart parser's
+            # import nor its layers, and is the common form on the hot path.
+            cls = self.parameter_storage_class
+            form = multidict_from_lists(cls, self._urlencoded_lists())
+            files = multidict_from_lists(cls, {})
+        elif mimetype == "multipart/form-data":
             form, files = _form_parser()(
                 self._stream_for_parsing(),
                 mimetype,
@@ -550,8 +612,39 @@ class Request:
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()
-        self.__dict__["form"] = form
-        self.__dict__["files"] = files
+        d["form"] = form
+        d["files"] = files
+
+    def _urlencoded_lists(self) -> dict[str, list[str]]:
+        """The urlencoded body parsed: 400/413 exactly as ``formparser.parse_form_data``."""
+        cached = self.__dict__.get("_cached_data")
+        # The stream first, as _stream_for_parsing: 400 for a bad Content-Length, 413 over
+        # the maximum, RuntimeError for a shallow request.
+        stream = self.stream if cached is None else io.BytesIO(cached)
+        length = self.content_length
+        limit = self.max_form_memory_size
+        if length is not None and limit is not None and length > limit:
+            raise RequestEntityTooLarge("The form body is larger than MAX_FORM_MEMORY_SIZE.")
+        if length is not None and cached is None and "wsgi.input_terminated" not in self.environ:
+            # Here the stream is wsgi.input bounded to Content-Length, which raises
+            # ClientDisconnected (never returns b"") on a short body: reading exactly
+            # `length` bytes is the whole body, without a last read to see its end. One read
+            # for the common small body; a short read (wsgi.input may give one) or a body
+            # over one chunk continues in read_exactly, in chunks, so a huge Content-Length
+            # over a short body never allocates what does not arrive.
+            body = stream.read(min(length, READ_CHUNK_SIZE)) if length else b""
+            if len(body) < length:
+                body += read_exactly(stream, length - len(body))
+        else:
+            # Chunked or server-terminated input, or the cached body: read to the end,
+            # 413 as soon as it grows past the limit.
+            body = read_bounded(stream, limit)
+        if not body:
+            return {}
+        try:
+            return parse_urlencoded_lists(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest("The form body is not valid UTF-8.") from None
 
     @lazy_property
     def form(self) -> MultiDict[str, t.Any]:
@@ -560,13 +653,15 @@ class Request:
         A missing key raises 400 Bad Request (``BadRequestKeyError``).
         """
         self._load_form_data()
-        return t.cast("MultiDict[str, t.Any]", self.__dict__["form"])
+        form: MultiDict[str, t.Any] = self.__dict__["form"]  # (no cast: a call per request)
+        return form
 
     @lazy_property
     def files(self) -> MultiDict[str, t.Any]:
         """Uploaded files of a multipart body: ``FileStorage`` objects by field name."""
         self._load_form_data()
-        return t.cast("MultiDict[str, t.Any]", self.__dict__["files"])
+        files: MultiDict[str, t.Any] = self.__dict__["files"]
+        return files
 
     @lazy_property
     def values(self) -> CombinedMultiDict[str, t.Any]:
@@ -593,13 +688,21 @@ class Request:
         """
         if cache and "_cached_json" in self.__dict__:
             return self.__dict__["_cached_json"]
-        if not (force or self.is_json):
+        # The usual header is exactly "application/json": JSON without a charset parameter,
+        # known without parsing it (unless a subclass redefines is_json or mimetype_params).
+        plain = (
+            self.environ.get("CONTENT_TYPE") == "application/json"
+            and type(self).is_json is _IS_JSON
+            and type(self).mimetype_params is _MIMETYPE_PARAMS
+        )
+        if not (force or plain or self.is_json):
             return None if silent else self.on_json_loading_failed(None)
         try:
-            # The charset is checked before reading, so a rejected body is never read.
-            charset = self.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
-            if charset not in _JSON_CHARSETS:
-                raise ValueError(f"JSON must be UTF-8, UTF-16 or UTF-32, not {charset!r}")
+            if not plain:
+                # The charset is checked before reading, so a rejected body is never read.
+                charset = self.mimetype_params.get("charset", "utf-8").lower().replace("_", "-")
+                if charset not in _JSON_CHARSETS:
+                    raise ValueError(f"JSON must be UTF-8, UTF-16 or UTF-32, not {charset!r}")
             data = self.get_data(cache=cache)
             try:
                 rv = self.json_module.loads(data)
@@ -638,5 +741,11 @@ class Request:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+# Request's own content-type properties: the shortcuts above apply only when a subclass has
+# not redefined them.
+_MIMETYPE = Request.mimetype
+_MIMETYPE_PARAMS = Request.mimetype_params
+_IS_JSON = Request.is_json
 
 __all__ = ["Request", "parse_query_string", "wsgi_to_text"]

@@ -80,10 +80,10 @@ def _default(o: t.Any) -> t.Any:
 
 
 # The scanner of a default decoder: what json.loads(s) runs when given no options.
-#: First bytes of a body that json.loads would not simply decode as UTF-8 (BOMs).
-_NOT_PLAIN_UTF8 = frozenset((b"\xef", b"\xfe", b"\xff"))
 _scan_once: t.Callable[[str, int], tuple[t.Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = {"separators": (",", ":")}
+# First bytes of a body json.loads reads as UTF-8 when the next byte is not NUL.
+_UTF8_OBJECT_STARTS = (b"{", b"[")
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _encode_basestring_ascii = json.encoder.encode_basestring_ascii
 _encode_basestring = json.encoder.encode_basestring
@@ -157,23 +157,27 @@ class DefaultJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         """``json.loads``."""
-        if not kwargs and s.__class__ is bytes and s[:1] not in _NOT_PLAIN_UTF8 and 0 not in s[:4]:
-            # A request body: UTF-8 without a BOM when it starts with neither a BOM byte nor
-            # a NUL (UTF-16 and UTF-32 JSON has a NUL in its first four bytes), which is
-            # what json.loads would detect; decoded as it would, then parsed as text below.
-            s = s.decode("utf-8", "surrogatepass")
-        if not kwargs and s.__class__ is str:
+        if not kwargs:
             # The scanner json.loads ends up in, without the Python layers around it (the
             # session cookie is parsed on every request that uses it). Anything it does not
             # take whole (whitespace around, extra data, errors) goes through json.loads for
             # the same result or the same error.
-            try:
-                obj, end = _scan_once(s, 0)
-            except StopIteration:
-                pass
-            else:
-                if end == len(s):
-                    return obj
+            text = s
+            if s.__class__ is bytes and s[:1] in _UTF8_OBJECT_STARTS and s[1:2] != b"\0":
+                # A request body: json.loads would detect UTF-8 here (no BOM, no NUL in the
+                # first two bytes) and decode with surrogatepass, as this does.
+                try:
+                    text = s.decode("utf-8", "surrogatepass")
+                except UnicodeDecodeError:
+                    pass
+            if text.__class__ is str:
+                try:
+                    obj, end = _scan_once(text, 0)
+                except StopIteration:
+                    pass
+                else:
+                    if end == len(text):
+                        return obj
         return json.loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:

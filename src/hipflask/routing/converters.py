@@ -54,6 +54,11 @@ class BaseConverter:
         """Convert the matched URL text to the value passed to the view."""
         return value
 
+    def _matcher_to_python(self) -> t.Callable[[str], t.Any]:
+        # What the matcher calls per request: to_python, or a cheaper callable that does
+        # the same for this converter's settings (read once, when the rule is compiled).
+        return self.to_python
+
     def to_url(self, value: t.Any) -> str:
         """Convert a value to URL text, percent-quoting what a segment may not carry."""
         return quote(str(value), safe=PATH_SAFE)
@@ -130,6 +135,18 @@ class NumberConverter(BaseConverter):
         self.min = min
         self.max = max
         self.signed = signed
+
+    def _matcher_to_python(self) -> t.Callable[[str], t.Any]:
+        if (
+            type(self).to_python is NumberConverter.to_python
+            and not self.fixed_digits
+            and self.min is None
+            and self.max is None
+        ):
+            # to_python below checks nothing for these settings: it is num_convert (the
+            # regex already admitted the text), without a Python call around it.
+            return self.num_convert
+        return self.to_python
 
     def to_python(self, value: str) -> t.Any:
         if self.fixed_digits and len(value) != self.fixed_digits:

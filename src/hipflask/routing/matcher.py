@@ -66,6 +66,8 @@ class Matcher:
         self._root = _Node()
         # domain -> path -> rules, for rules without any variable: the fast path.
         self._static: dict[str, dict[str, list[Rule]]] = {}
+        # domain -> the node below "<domain>/" (set by finish()), for _first_branch.
+        self._starts: dict[str, _Node] = {}
 
     def add(self, rule: Rule) -> None:
         node = self._root
@@ -95,6 +97,15 @@ class Matcher:
             node.dynamic.sort(key=lambda entry: entry[0].weight)
             stack.extend(node.static.values())
             stack.extend(child for _, child in node.dynamic)
+        # Where _first_branch starts for each plain static domain: the node below the
+        # domain and the leading slash (the walk's own shortcut, see _walk), found once.
+        root = self._root
+        if not root.dynamic:
+            for domain, domain_node in root.static.items():
+                if not domain_node.dynamic and not domain_node.rules:
+                    slash_node = domain_node.static.get("")
+                    if slash_node is not None:
+                        self._starts[domain] = slash_node
 
     def match(
         self, domain: str, path: str, method: str, websocket: bool = False
@@ -113,6 +124,19 @@ class Matcher:
                         rule.websocket == websocket
                     ):
                         return rule, dict(rule.defaults) if rule.defaults else {}
+        found = self._first_branch(domain, path, method, websocket)
+        if found is not None:
+            rule, raw_values = found
+            values: dict[str, t.Any] = {}
+            try:
+                for (name, to_python), raw in zip(rule._to_python, raw_values, strict=True):
+                    values[name] = to_python(raw)
+            except ValidationError:
+                pass  # the full walk finds the same rule and raises NoMatch
+            else:
+                if rule.defaults:
+                    values.update(rule.defaults)
+                return rule, values
         return self._match_tree(domain, path, method, websocket)
 
     def _walk(self, search: _Search, domain: str, path: str) -> tuple[Rule, list[str]] | None:
@@ -129,6 +153,51 @@ class Matcher:
                     return None
                 return search.walk(slash_node, path[1:].split("/"), 0, [])
         return search.walk(root, [domain, *path.split("/")], 0, [])
+
+    def _first_branch(
+        self, domain: str, path: str, method: str, websocket: bool
+    ) -> tuple[Rule, list[str]] | None:
+        """The depth-first walk's first branch only, as a loop; None where it would go on.
+
+        At each segment the full walk tries the static child first, then the dynamic tests
+        in weight order, and returns the first branch that ends on a rule taking the method.
+        Following the first option that matches at every segment is exactly the branch the
+        full walk tries first, so when it ends on an accepting rule the result is the one
+        the full walk would return. Anything else (no option at some segment, a test that
+        spans segments, an end that needs _accept or the trailing-slash rules) returns None
+        and the full walk decides, backtracking included. This is most requests to a rule
+        with variables, without a _Search, a recursive call per segment, or a slice per test.
+        """
+        node = self._starts.get(domain)
+        if node is None or path[:1] != "/":
+            return None
+        values: list[str] = []
+        for part in path[1:].split("/"):
+            child = node.static.get(part)
+            if child is None:
+                for test, dynamic_child in node.dynamic:
+                    if test.final:
+                        return None
+                    match = test.regex.match(part)  # type: ignore[union-attr]
+                    if match is not None:
+                        if test.only_groups:
+                            values += match.groups()
+                        else:
+                            for group in test.group_names:
+                                values.append(match[group])
+                        child = dynamic_child
+                        break
+                else:
+                    return None
+            node = child
+        rules = node.rules
+        if rules:
+            first = rules[0]
+            if (first.methods is None or method in first.methods) and (
+                first.websocket == websocket
+            ):
+                return first, values
+        return None
 
     def _match_tree(
         self, domain: str, path: str, method: str, websocket: bool
@@ -150,7 +219,7 @@ class Matcher:
         if found is None:
             raise NoMatch(search.have_match_for, search.websocket_mismatch)
         rule, raw_values = found
-        values: dict[str, t.Any] = {}
+        values = {}
         for (name, converter), raw in zip(rule._converters.items(), raw_values, strict=True):
             try:
                 values[name] = converter.to_python(raw)

@@ -59,7 +59,16 @@ class RulePart:
     share a node in the matcher's tree, whatever their variable names.
     """
 
-    __slots__ = ("final", "group_names", "pattern", "regex", "static", "suffixed", "weight")
+    __slots__ = (
+        "final",
+        "group_names",
+        "only_groups",
+        "pattern",
+        "regex",
+        "static",
+        "suffixed",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -77,6 +86,9 @@ class RulePart:
         self.weight = weight
         self.regex = None if static else re.compile(pattern)
         self.group_names = tuple(f"_hf{i}" for i in range(group_count))
+        # The regex has no groups besides the _hf ones (none inside a converter's regex), so
+        # match.groups() lists exactly the values, in order.
+        self.only_groups = self.regex is not None and self.regex.groups == group_count
 
     @property
     def key(self) -> tuple[str, bool, bool, bool]:
@@ -135,6 +147,8 @@ class Rule:
         self.redirect_to = redirect_to
         self.arguments: set[str] = set(map(str, defaults)) if defaults else set()
         self._converters: dict[str, BaseConverter] = {}
+        # (name, converter.to_python) pairs in URL order, for the matcher's hot loop.
+        self._to_python: list[tuple[str, t.Callable[[str], t.Any]]] = []
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[RulePart] = []
         # Set by Map.update(): matching this rule may redirect (redirect_to, or a rule of the
@@ -211,6 +225,9 @@ class Rule:
         self._trace.append((False, "|"))
         path = re.sub("/{2,}", "/", self.rule) if self.merge_slashes else self.rule
         self._parts.extend(self._parse(path))
+        self._to_python = [
+            (name, conv._matcher_to_python()) for name, conv in self._converters.items()
+        ]
         self._compile_builder()
 
     def _parse(self, rule: str) -> t.Iterator[RulePart]:
