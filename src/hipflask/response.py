@@ -716,12 +716,12 @@ class Response:
     #: Whether the WSGI methods are Response's own, so __call__ may take its fast path.
     _plain_wsgi = True
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> t.Iterable[bytes]:
+    def _single_chunk_headers(self, environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
+        """The header list to send when the body is the usual one (one measured bytes
+        chunk, nothing to close, a status with a body, not HEAD), else None: the shortcut
+        both the WSGI call and the ASGI layer take around :meth:`get_wsgi_response`."""
         body = self.response
-        # Fast path: one bytes chunk already measured, nothing to close, not HEAD.
-        if (
+        if not (
             self._plain_wsgi
             and type(body) is list
             and len(body) == 1
@@ -731,19 +731,27 @@ class Response:
             and self._status_code >= 200
             and type(body[0]) is bytes
         ):
-            header_list = self.headers._list
-            # The list the constructor builds for a text body needs no fixing (it has its
-            # Content-Length and no Location); anything else goes through get_wsgi_headers.
-            if not (
-                len(header_list) == 2
-                and header_list[1][0] == "Content-Length"
-                and header_list[0][0] == "Content-Type"
-            ):
-                header_list = self.get_wsgi_headers(environ)._list
+            return None
+        header_list = self.headers._list
+        # The list the constructor builds for a text body needs no fixing (it has its
+        # Content-Length and no Location); anything else goes through get_wsgi_headers.
+        if (
+            len(header_list) == 2
+            and header_list[1][0] == "Content-Length"
+            and header_list[0][0] == "Content-Type"
+        ):
+            return header_list
+        return self.get_wsgi_headers(environ)._list
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        header_list = self._single_chunk_headers(environ)
+        if header_list is not None:
             # A copy: middleware may append to the list it is given, and a response object
             # can be sent more than once.
             start_response(self._status, header_list[:])
-            return body
+            return t.cast("list[bytes]", self.response)
         app_iter, status, header_list = self.get_wsgi_response(environ)
         start_response(status, header_list)
         return app_iter

@@ -252,25 +252,10 @@ def _prepare(
     """``(status, headers, body)`` of *response*: its WSGI app iterable, or the response
     itself when its body is an async iterator (streamed on the loop)."""
     body = response.response
-    if (
-        type(body) is list
-        and len(body) == 1
-        and type(body[0]) is bytes
-        and response._plain_wsgi
-        and not response._on_close
-        and response._status_code >= 200
-        and response._status_code not in _EMPTY_BODY_STATUS
-        and environ["REQUEST_METHOD"] != "HEAD"
-    ):
-        # The usual answer (one measured bytes chunk, nothing to close): what
-        # ``Response.__call__`` would pass to start_response, without the capture closure.
-        header_list = response.headers._list
-        if not (
-            len(header_list) == 2
-            and header_list[1][0] == "Content-Length"
-            and header_list[0][0] == "Content-Type"
-        ):
-            header_list = response.get_wsgi_headers(environ)._list
+    header_list = response._single_chunk_headers(environ)
+    if header_list is not None:
+        # The usual answer: what ``Response.__call__`` would pass to start_response,
+        # without the capture closure.
         return response._status_code, header_list, body
     if hasattr(body, "__aiter__") and not isinstance(body, (list, tuple)):
         headers = response.get_wsgi_headers(environ)
